@@ -1,0 +1,310 @@
+#include "commands.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "onestep/config.h"
+#include "onestep/data.h"
+#include "onestep/error.h"
+#include "onestep/run.h"
+#include "onestep/runtime.h"
+#include "onestep/sampling.h"
+#include "onestep/samples.h"
+#include "progress.h"
+
+namespace onestep::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+
+// Ctrl-C stops a long job at the next iteration, after which a checkpoint is written.
+void installInterruptHandler() {
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
+}
+
+std::vector<int64_t> parseShape(const std::string& text) {
+  std::vector<int64_t> out;
+  std::stringstream s(text);
+  std::string part;
+  while (std::getline(s, part, ',')) {
+    try {
+      out.push_back(std::stoll(part));
+    } catch (const std::exception&) {
+      throw UsageError("--shape '" + text + "': expected D or C,H,W");
+    }
+  }
+  if (out.size() != 1 && out.size() != 3) throw UsageError("--shape '" + text + "': expected D or C,H,W");
+  return out;
+}
+
+std::string formatLosses(const std::map<std::string, double>& losses) {
+  std::string s;
+  char buf[64];
+  for (const auto& [k, v] : losses) {
+    if (k == "lr") continue;
+    std::snprintf(buf, sizeof buf, "  %s %.4g", k.c_str(), v);
+    s += buf;
+  }
+  return s;
+}
+
+// ---- data -------------------------------------------------------------------------------------------
+
+int runData(const Args& a) {
+  a.require({"data", "out"});
+  const int64_t n = a.getInt("n", 10000);
+  auto samples = drawData(a.get("data"), n, static_cast<uint64_t>(a.getInt("seed", 0)));
+  writeSamples(samples, a.get("out"));
+  if (a.has("json")) {
+    std::cout << Json{{"out", a.get("out")}, {"n", samples.count()}, {"shape", samples.shape},
+                      {"labels", !samples.labels.empty()}}.dump() << "\n";
+  } else {
+    std::cerr << "wrote " << samples.count() << " samples of " << a.get("data") << " to " << a.get("out") << "\n";
+  }
+  return 0;
+}
+
+// ---- train-teacher ----------------------------------------------------------------------------------
+
+int runTrainTeacher(const Args& a) {
+  a.require({"out"});
+  const std::string out = a.get("out");
+  // Settings named on the command line, in order; --set comes last so it can override anything.
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const char* opt : {"data", "steps", "batch", "seed", "device", "threads"})
+    if (a.has(opt)) settings.emplace_back(opt, a.get(opt));
+  if (a.has("lr")) settings.emplace_back("teacher.lr", a.get("lr"));
+  for (const auto& kv : a.all("set")) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("--set '" + kv + "': expected key=value");
+    settings.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+
+  std::unique_ptr<Run> run;
+  const bool existing = a.has("resume") && std::filesystem::exists(std::filesystem::path(out) / "config.json");
+  if (existing) {
+    if (a.has("config")) throw UsageError("--config cannot be combined with --resume of an existing run");
+    std::vector<std::pair<std::string, std::string>> overrides;
+    for (const auto& kv : settings)
+      if (kv.first != "data") overrides.push_back(kv);  // an unchanged --data is fine; a changed one is refused
+    run = Run::resume(out, overrides);
+    if (a.has("data") && a.get("data") != run->config().data)
+      throw Error("--resume: run '" + out + "' trains on '" + run->config().data + "', not '" + a.get("data") + "'");
+    std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << run->config().steps << "\n";
+  } else {
+    RunConfig config = a.has("config") ? loadConfigFile(a.get("config")) : RunConfig{};
+    config.method = "teacher";
+    for (const auto& [k, v] : settings) applySetting(config, k, v);
+    run = Run::create(out, config);
+  }
+  const auto& c = run->config();
+  std::cerr << "teacher on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device " << run->device()
+            << " · " << threads() << " threads → " << out << "\n";
+
+  installInterruptHandler();
+  ProgressBar bar("train", c.steps, !a.has("quiet"));
+  TrainCallbacks cb;
+  cb.shouldStop = [] { return g_interrupted.load(); };
+  cb.onProgress = [&](const TrainProgress& p) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.1f it/s", p.itPerSec);
+    bar.update(p.iteration, rate + formatLosses(p.losses));
+  };
+  TrainSummary s;
+  try {
+    s = train(*run, cb);
+  } catch (...) {
+    bar.finish();
+    throw;
+  }
+  bar.finish();
+  if (a.has("json")) {
+    std::cout << Json{{"out", out}, {"iteration", s.iteration}, {"stopped", s.stopped}, {"wall_s", s.wallSec},
+                      {"checkpoint", s.checkpoint}, {"losses", s.lastLosses}}.dump() << "\n";
+  } else {
+    std::cerr << (s.stopped ? "stopped" : "done") << " at iteration " << s.iteration << " after " << s.wallSec
+              << " s; checkpoint " << s.checkpoint << "\n";
+    if (s.stopped) std::cerr << "continue with: onestep train-teacher --out " << out << " --resume\n";
+  }
+  return s.stopped ? 130 : 0;
+}
+
+// ---- sample -----------------------------------------------------------------------------------------
+
+int runSample(const Args& a) {
+  a.require({"model", "out"});
+  SampleOptions o;
+  o.n = a.getInt("n", 64);
+  o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  o.sampler = a.get("sampler", "");
+  o.steps = static_cast<int>(a.getInt("steps", 0));
+  o.classLabel = a.getInt("class", -1);
+  o.ema = !a.has("no-ema");
+  o.device = a.get("device", "auto");
+  o.batch = a.getInt("batch", 256);
+  if (a.has("shape")) o.shape = parseShape(a.get("shape"));
+  setThreads(static_cast<int>(a.getInt("threads", 0)));
+  ProgressBar bar("sample", o.n, !a.has("quiet") && o.n > o.batch);
+  auto r = sampleModel(a.get("model"), o, [&](int64_t done, int64_t) { bar.update(done, ""); });
+  bar.finish();
+  writeSamples(r.samples, a.get("out"));
+  const double msPer = 1000.0 * r.seconds / static_cast<double>(o.n);
+  if (a.has("json")) {
+    std::cout << Json{{"out", a.get("out")}, {"n", o.n}, {"nfe", r.nfe}, {"seconds", r.seconds},
+                      {"ms_per_sample", msPer}}.dump() << "\n";
+  } else {
+    std::fprintf(stderr, "wrote %lld samples to %s (NFE %d, %.3f s, %.3f ms/sample)\n", static_cast<long long>(o.n),
+                 a.get("out").c_str(), r.nfe, r.seconds, msPer);
+  }
+  return 0;
+}
+
+// ---- info -------------------------------------------------------------------------------------------
+
+int runInfo(const Args& a) {
+  if (a.has("settings")) {
+    RunConfig c;
+    if (a.has("json")) {
+      std::cout << configToJson(c) << "\n";
+      return 0;
+    }
+    for (const auto& s : listSettings(c))
+      std::printf("%-24s %-10s %-7s %s\n", s.key.c_str(), s.value.c_str(), s.type.c_str(), s.help.c_str());
+    return 0;
+  }
+  if (a.positional().empty()) throw UsageError("'info' needs a PATH or data SPEC (or --settings)");
+  setThreads(0);
+  std::cout << describe(a.positional()[0]) << "\n";
+  return 0;
+}
+
+// ---- energy -----------------------------------------------------------------------------------------
+
+SampleSet loadSet(const std::string& what, int64_t n, uint64_t seed) {
+  if (what.size() > 4 && what.substr(what.size() - 4) == ".npz") {
+    auto s = readSamplesNpz(what);
+    if (s.count() > n) {  // first n
+      s.points.resize(static_cast<std::size_t>(n * s.shape[1]));
+      s.shape[0] = n;
+      if (!s.labels.empty()) s.labels.resize(static_cast<std::size_t>(n));
+    }
+    return s;
+  }
+  return drawData(what, n, seed);
+}
+
+int runEnergy(const Args& a) {
+  const int64_t n = a.getInt("n", 2000);
+  const uint64_t seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  setThreads(0);
+  auto x = loadSet(a.positional()[0], n, seed);
+  auto y = loadSet(a.positional()[1], n, seed + 1);
+  const double e = energyDistance(x, y);
+  if (a.has("json")) {
+    std::cout << Json{{"energy_distance", e}, {"n_a", x.count()}, {"n_b", y.count()}}.dump() << "\n";
+  } else {
+    std::printf("energy distance %.6g (n = %lld vs %lld)\n", e, static_cast<long long>(x.count()),
+                static_cast<long long>(y.count()));
+  }
+  return 0;
+}
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {{"data",
+        "--data SPEC --out FILE.npz|FILE.png|DIR [--n N] [--seed S]",
+        "Export real samples of a data source: arr_0 float32 [N,2] for 2-D toys, uint8 NHWC images; arr_1 labels.",
+        {{"data", "SPEC", "data spec: toy:8gaussians, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR"},
+         {"n", "N", "number of samples (default 10000)"},
+         {"seed", "S", "seed (default 0)"},
+         {"out", "PATH", ".npz, .png (grid or scatter) or a directory of PNGs"},
+         {"json", "", "print the result as JSON on stdout"}},
+        {},
+        false,
+        "  onestep data --data toy:moons --n 5000 --out moons.npz\n"
+        "  onestep data --data fashion-mnist?split=test --n 64 --out real.png\n"},
+       runData},
+      {{"train-teacher",
+        "--data SPEC --out RUN_DIR [options]",
+        "Train an EDM teacher denoiser into a run directory (config.json, metrics.jsonl, checkpoints/, snapshots/).\n"
+        "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it.",
+        {{"data", "SPEC", "data spec (default toy:8gaussians)"},
+         {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
+         {"steps", "N", "iterations in total (default 3000)"},
+         {"batch", "B", "samples per iteration (default: 512 points, 64 images)"},
+         {"lr", "LR", "Adam learning rate (default: 1e-3 MLP, 2e-4 UNet)"},
+         {"seed", "S", "seed of every noise source (default 0)"},
+         {"device", "D", "auto, cpu, cuda or cuda:N (default auto)"},
+         {"threads", "T", "LibTorch threads (default: all cores)"},
+         {"config", "FILE", "JSON config file (see `onestep info --settings --json`)"},
+         {"set", "KEY=VALUE", "any setting, e.g. --set net.hidden=128 (repeatable)", true},
+         {"resume", "", "continue the run in RUN_DIR from its latest checkpoint (or start it)"},
+         {"quiet", "", "no progress bar"},
+         {"json", "", "print the result as JSON on stdout"}},
+        {},
+        false,
+        "  onestep train-teacher --data toy:8gaussians --out runs/teacher-8g\n"
+        "  onestep train-teacher --data fashion-mnist --out runs/fmnist --steps 20000 --set net.class_cond=true\n"
+        "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"},
+       runTrainTeacher},
+      {{"sample",
+        "--model RUN_DIR|CHECKPOINT|FILE.pt --out PATH [options]",
+        "Sample a trained model: .npz (as `data`), .png (a grid or scatter) or a directory (one PNG per sample).\n"
+        "Sample i's noise depends only on (seed, i), so the same seed gives the same noise for any model.",
+        {{"model", "PATH", "run directory, checkpoint, or TorchScript denoiser forward(x, sigma[, labels])"},
+         {"n", "N", "number of samples (default 64)"},
+         {"seed", "S", "noise seed (default 0)"},
+         {"out", "PATH", ".npz, .png or a directory"},
+         {"sampler", "NAME", "heun or euler (default: the run's, heun)"},
+         {"steps", "K", "schedule steps (default: the run's, 18 = 35 NFE with Heun)"},
+         {"class", "C", "class label for conditional models (default: random)"},
+         {"no-ema", "", "use the online weights instead of the EMA"},
+         {"device", "D", "auto, cpu, cuda"},
+         {"threads", "T", "LibTorch threads (default: all cores)"},
+         {"batch", "B", "samples per batch (default 256)"},
+         {"shape", "D|C,H,W", "sample shape of a TorchScript file without img_* / dim attributes"},
+         {"quiet", "", "no progress bar"},
+         {"json", "", "print the result as JSON on stdout"}},
+        {},
+        false,
+        "  onestep sample --model runs/teacher-8g --n 2000 --out teacher.npz\n"
+        "  onestep sample --model runs/fmnist --n 64 --sampler euler --steps 40 --out grid.png\n"},
+       runSample},
+      {{"info",
+        "PATH|SPEC | --settings",
+        "Describe a run directory, checkpoint, TorchScript file, NPZ or data spec as JSON; or list every setting.",
+        {{"settings", "", "list every setting with its default and meaning"},
+         {"json", "", "with --settings: the default config as JSON"}},
+        {"PATH|SPEC"},
+        true,
+        "  onestep info runs/teacher-8g\n  onestep info fashion-mnist\n  onestep info --settings\n"},
+       runInfo},
+      {{"energy",
+        "SET_A SET_B [--n N] [--seed S]",
+        "Energy distance between two point sets (NPZ files of [N,D] points, or data specs drawn with --seed and "
+        "--seed+1).",
+        {{"n", "N", "samples per set (default 2000; an NPZ contributes its first N)"},
+         {"seed", "S", "seed for data specs (default 0)"},
+         {"json", "", "print the result as JSON on stdout"}},
+        {"SET_A", "SET_B"},
+        false,
+        "  onestep energy teacher.npz toy:8gaussians --seed 100\n"
+        "  onestep energy toy:8gaussians toy:8gaussians   # the noise floor\n"},
+       runEnergy},
+  };
+  return kCommands;
+}
+
+}  // namespace onestep::cli

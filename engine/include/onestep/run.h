@@ -1,0 +1,79 @@
+// Training runs: one iteration at a time (Run::step) or a whole loop (train), synchronous, with callbacks.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "onestep/config.h"
+
+namespace onestep {
+
+// Where a training loop stands; passed to the progress callback after every iteration.
+struct TrainProgress {
+  int64_t iteration = 0;       // iterations done
+  int64_t total = 0;           // iterations planned
+  int64_t samplesSeen = 0;     // training samples (images or points) consumed
+  double itPerSec = 0.0;       // recent iteration rate
+  double elapsedSec = 0.0;     // wall time of the run, over all its sessions
+  std::map<std::string, double> losses;  // the iteration's named losses
+};
+
+// Callbacks of a training loop; any may be empty. They run on the calling thread.
+struct TrainCallbacks {
+  std::function<void(const TrainProgress&)> onProgress;  // after every iteration
+  std::function<bool()> shouldStop;                       // polled every iteration; true stops cleanly
+  std::function<void(const std::string&)> onMessage;      // one-line notices (checkpoint written, ...)
+};
+
+// How a training loop ended.
+struct TrainSummary {
+  int64_t iteration = 0;         // iterations done in total
+  bool stopped = false;          // stopped early by shouldStop
+  double wallSec = 0.0;          // wall time of this call
+  std::string checkpoint;        // path of the last checkpoint written
+  std::map<std::string, double> lastLosses;  // losses of the final iteration
+};
+
+class RunImpl;
+
+// A run directory with its networks and optimiser state in memory. Not thread-safe: use from one thread.
+class Run {
+ public:
+  // Starts a new run in dir (created; must not already hold a run). Fills in defaults, writes config.json.
+  static std::unique_ptr<Run> create(const std::string& dir, const RunConfig& config);
+  // Opens an existing run at its latest readable checkpoint (or from scratch if it has none) to continue it.
+  // `overrides` change settings first (e.g. {"steps", "6000"}); data, method, seed and net.* cannot change.
+  static std::unique_ptr<Run> resume(const std::string& dir,
+                                     const std::vector<std::pair<std::string, std::string>>& overrides = {});
+  ~Run();
+
+  // One training iteration; returns its named losses. Throws Error on a non-finite loss (state untouched).
+  std::map<std::string, double> step();
+  // Writes a checkpoint atomically and returns its path.
+  std::string saveCheckpoint();
+  // Appends one line to metrics.jsonl (iteration, losses, rate, wall time, extra values).
+  void logMetrics(const std::map<std::string, double>& values);
+  // Writes snapshots/iter-NNNNNNNNN.png from the fixed evaluation noise; returns its path.
+  std::string writeSnapshot();
+
+  const RunConfig& config() const;      // the config in force (defaults filled in)
+  const std::string& dir() const;       // the run directory
+  int64_t iteration() const;            // iterations done
+  int64_t samplesSeen() const;          // training samples consumed
+  double elapsedSec() const;            // wall time over all sessions of the run
+  std::string device() const;           // device in use, e.g. "cpu"
+
+ private:
+  explicit Run(std::unique_ptr<RunImpl> impl);
+  std::unique_ptr<RunImpl> m_impl;
+};
+
+// Trains `run` up to config().steps iterations: logs metrics, snapshots and checkpoints as configured,
+// writes a final checkpoint (also when stopped early or when an iteration fails, before rethrowing).
+TrainSummary train(Run& run, const TrainCallbacks& callbacks = {});
+
+}  // namespace onestep

@@ -1,0 +1,20 @@
+// Process-wide runtime settings of the engine: version, thread count, device.
+#pragma once
+#include <string>
+
+namespace onestep {
+
+// Engine version ("0.1.0").
+std::string version();
+// Version of the LibTorch the engine was built against ("1.13.1").
+std::string torchVersion();
+// True when the linked LibTorch can use a CUDA device right now.
+bool cudaAvailable();
+// Sets LibTorch's intra-op threads (0 = all cores) and returns the count in force.
+int setThreads(int threads);
+// Current intra-op thread count.
+int threads();
+// Resolves "auto" | "cpu" | "cuda" | "cuda:N" to a concrete device name; throws Error if unavailable.
+std::string resolveDevice(const std::string& requested);
+
+}  // namespace onestep

@@ -1,0 +1,42 @@
+// Sampling a trained model (run directory, checkpoint or TorchScript denoiser) and describing files.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "onestep/samples.h"
+
+namespace onestep {
+
+// What to sample and how.
+struct SampleOptions {
+  int64_t n = 64;                 // number of samples
+  uint64_t seed = 0;              // seeds the initial noise (generated on the CPU, so equal across devices)
+  std::string sampler = "";       // "heun" | "euler"; empty = the run's configured sampler
+  int steps = 0;                  // schedule steps N; 0 = the run's configured steps
+  int64_t classLabel = -1;        // class for conditional models; -1 = uniformly random classes
+  bool ema = true;                // use the EMA weights where the model has them
+  std::string device = "auto";    // "auto", "cpu", "cuda"
+  int64_t batch = 256;            // samples per network call batch
+  std::vector<int64_t> shape;     // per-sample shape [C,H,W] or [D] for a TorchScript file without metadata
+};
+
+// What a sampling call did.
+struct SampleResult {
+  SampleSet samples;  // the samples
+  int nfe = 0;        // network evaluations per sample
+  double seconds = 0; // wall time of the sampling (without loading)
+};
+
+// Called after each batch with (samples done, total).
+using SampleProgress = std::function<void(int64_t done, int64_t total)>;
+
+// Samples from a run directory (latest checkpoint), a checkpoint file, or a TorchScript denoiser file.
+SampleResult sampleModel(const std::string& model, const SampleOptions& options,
+                         const SampleProgress& progress = {});
+
+// Describes a run directory, checkpoint, TorchScript file or data spec as pretty JSON text.
+std::string describe(const std::string& pathOrSpec);
+
+}  // namespace onestep

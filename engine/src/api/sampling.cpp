@@ -1,0 +1,147 @@
+#include "onestep/sampling.h"
+
+#include "api/model.h"
+#include "core/util.h"
+#include "data/source.h"
+#include "diffusion/edm.h"
+#include "io/samples.h"
+#include "onestep/error.h"
+#include "onestep/runtime.h"
+
+namespace onestep::api {
+
+uint64_t mixSeed(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+torch::Tensor sampleNoise(const nets::SampleShape& shape, uint64_t seed, int64_t first, int64_t n) {
+  auto one = shape.batchShape(1);
+  std::vector<torch::Tensor> parts;
+  parts.reserve(static_cast<std::size_t>(n));
+  for (int64_t i = first; i < first + n; ++i) {
+    auto gen = data::makeGenerator(mixSeed(seed ^ mixSeed(static_cast<uint64_t>(i))));
+    parts.push_back(torch::randn(one, gen, torch::kFloat32));
+  }
+  return torch::cat(parts);
+}
+
+bool isCheckpointFile(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, torch::kCPU);
+  } catch (const c10::Error&) {
+    return false;
+  }
+  c10::IValue v;
+  return archive.try_read("format", v) && v.isString() && v.toStringRef() == training::kCheckpointFormat;
+}
+
+LoadedModel loadModel(const std::string& path, torch::Device device, const std::vector<int64_t>& shapeFallback) {
+  LoadedModel m;
+  std::string file = path;
+  if (isDir(path)) {
+    if (!isFile(path + "/config.json"))
+      throw Error("model '" + path + "': a directory without config.json is not a run directory");
+    auto all = training::listCheckpoints(path);
+    if (all.empty()) throw Error("model '" + path + "': the run has no checkpoint yet (train it first)");
+    file = all.back();
+  } else if (!isFile(path)) {
+    throw Error("model '" + path + "': not found (expected a run directory, a checkpoint or a TorchScript .pt file)");
+  }
+  m.file = file;
+  if (isCheckpointFile(file)) {
+    torch::serialize::InputArchive archive;
+    m.kind = "checkpoint";
+    m.meta = training::readCheckpoint(file, archive);
+    m.config = configFromJson(m.meta.configJson, "checkpoint '" + file + "' config");
+    m.shape = m.meta.shape;
+    m.method = training::makeMethod(m.config, m.shape, device, nullptr);
+    try {
+      torch::serialize::InputArchive state;
+      archive.read("state", state);
+      m.method->load(state);
+    } catch (const c10::Error& e) {
+      std::string msg = e.what_without_backtrace();
+      throw Error("checkpoint '" + file + "': state does not fit its config (" + msg.substr(0, msg.find('\n')) + ")");
+    }
+    return m;
+  }
+  m.kind = "torchscript";
+  m.scripted = nets::loadScriptedDenoiser(file, shapeFallback);
+  m.scripted->to(device);
+  m.shape = m.scripted->shape();
+  // A quick call on a tiny batch: a module of the wrong shape fails here with a clear message.
+  try {
+    torch::NoGradGuard guard;
+    auto x = torch::zeros(m.shape.batchShape(2), torch::TensorOptions().device(device));
+    auto y = m.scripted->denoise(x, torch::ones({2}, x.options()), torch::Tensor());
+    if (y.sizes() != x.sizes())
+      throw Error("TorchScript file '" + file + "': forward returned shape " + c10::str(y.sizes()) + " for input " +
+                  c10::str(x.sizes()) + "; expected the input's shape");
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw Error("TorchScript file '" + file + "': forward(x, sigma) fails on " + m.shape.text() + " input (" +
+                msg.substr(0, msg.find('\n')) + ")");
+  }
+  return m;
+}
+
+}  // namespace onestep::api
+
+namespace onestep {
+
+SampleResult sampleModel(const std::string& model, const SampleOptions& options, const SampleProgress& progress) {
+  if (options.n <= 0) throw Error("sample: n must be >= 1");
+  if (options.batch <= 0) throw Error("sample: batch must be >= 1");
+  const torch::Device device(resolveDevice(options.device));
+  auto m = api::loadModel(model, device, options.shape);
+  SamplerConfig sampler = m.config.sampler;
+  if (!options.sampler.empty()) sampler.sampler = options.sampler;
+  if (options.steps > 0) sampler.steps = options.steps;
+  if (sampler.sampler != "heun" && sampler.sampler != "euler")
+    throw Error("sampler '" + sampler.sampler + "': expected heun or euler");
+  const int classes = m.kind == "checkpoint" ? (m.config.net.class_cond ? m.shape.numClasses : 0) : m.shape.numClasses;
+  if (options.classLabel >= 0 && options.classLabel >= classes)
+    throw Error("class " + std::to_string(options.classLabel) + ": the model has " + std::to_string(classes) +
+                " classes" + (classes == 0 ? " (it is unconditional)" : ""));
+
+  SampleResult result;
+  std::vector<torch::Tensor> outs, labelParts;
+  const double start = nowSec();
+  for (int64_t first = 0; first < options.n; first += options.batch) {
+    const int64_t b = std::min(options.batch, options.n - first);
+    auto noise = api::sampleNoise(m.shape, options.seed, first, b).to(device);
+    torch::Tensor labels;
+    if (classes > 0) {
+      if (options.classLabel >= 0) {
+        labels = torch::full({b}, options.classLabel, torch::kLong);
+      } else {
+        auto gen = data::makeGenerator(api::mixSeed(options.seed + 0x1abe1ULL + static_cast<uint64_t>(first)));
+        labels = torch::randint(classes, {b}, gen, torch::kLong);
+      }
+      labelParts.push_back(labels);
+      labels = labels.to(device);
+    }
+    torch::Tensor x;
+    if (m.method) {
+      training::GenerateOptions g;
+      g.sampler = sampler;
+      g.ema = options.ema;
+      x = m.method->generate(noise, labels, g, &result.nfe);
+    } else {
+      auto fn = [&](const torch::Tensor& xi, const torch::Tensor& sigma) { return m.scripted->denoise(xi, sigma, labels); };
+      x = diffusion::sampleEdm(fn, noise, sampler);
+      result.nfe = diffusion::samplerNfe(sampler);
+    }
+    outs.push_back(x.to(torch::kCPU));
+    if (progress) progress(first + b, options.n);
+  }
+  result.seconds = nowSec() - start;
+  result.samples = io::toSampleSet(torch::cat(outs), labelParts.empty() ? torch::Tensor() : torch::cat(labelParts));
+  return result;
+}
+
+}  // namespace onestep

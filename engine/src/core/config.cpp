@@ -1,0 +1,263 @@
+// The one place where RunConfig meets JSON and text: a field table drives listing, --set, and (de)serialisation.
+#include "onestep/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "onestep/error.h"
+
+namespace onestep {
+namespace {
+
+using Json = nlohmann::json;
+
+// Calls f(key, field, help) for every setting. The order is the order of config.json and of help texts.
+template <typename Config, typename F>
+void forEachField(Config& c, F&& f) {
+  f("method", c.method, "what the run trains: teacher");
+  f("data", c.data, "data spec: toy:8gaussians, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR, ...");
+  f("steps", c.steps, "iterations to train in total");
+  f("batch", c.batch, "samples per iteration; 0 = auto (512 points, 64 images)");
+  f("seed", c.seed, "seeds every noise source of the run");
+  f("device", c.device, "auto, cpu, cuda or cuda:N");
+  f("threads", c.threads, "LibTorch intra-op threads; 0 = all cores");
+  f("log_every", c.log_every, "iterations between metrics.jsonl lines");
+  f("checkpoint_every", c.checkpoint_every, "iterations between checkpoints (one is always written at the end)");
+  f("keep_checkpoints", c.keep_checkpoints, "checkpoints kept on disk");
+  f("snapshot_every", c.snapshot_every, "iterations between sample snapshots (0 = off)");
+  f("snapshot_count", c.snapshot_count, "samples per snapshot, from a fixed evaluation noise; 0 = auto");
+  f("net.arch", c.net.arch, "denoiser network: auto, mlp (points) or unet (images)");
+  f("net.hidden", c.net.hidden, "MLP hidden width");
+  f("net.depth", c.net.depth, "MLP hidden layers");
+  f("net.channels", c.net.channels, "UNet channels at full resolution");
+  f("net.channel_mult", c.net.channel_mult, "UNet channel multipliers per resolution, e.g. 1,2,2");
+  f("net.res_blocks", c.net.res_blocks, "UNet residual blocks per resolution");
+  f("net.dropout", c.net.dropout, "dropout probability");
+  f("net.class_cond", c.net.class_cond, "condition the network on class labels");
+  f("teacher.lr", c.teacher.lr, "Adam learning rate; 0 = auto (1e-3 MLP, 2e-4 UNet)");
+  f("teacher.lr_rampup", c.teacher.lr_rampup, "samples over which the learning rate ramps up from 0");
+  f("teacher.ema_halflife", c.teacher.ema_halflife, "EMA half-life in samples");
+  f("teacher.ema_rampup", c.teacher.ema_rampup, "EMA half-life at most this fraction of samples seen (0 = off)");
+  f("teacher.p_mean", c.teacher.p_mean, "mean of ln(sigma) during training");
+  f("teacher.p_std", c.teacher.p_std, "standard deviation of ln(sigma) during training");
+  f("teacher.sigma_data", c.teacher.sigma_data, "data standard deviation of the preconditioning");
+  f("teacher.grad_clip", c.teacher.grad_clip, "gradient norm clip (0 = off)");
+  f("sampler.sampler", c.sampler.sampler, "heun or euler");
+  f("sampler.steps", c.sampler.steps, "Karras schedule steps N (Heun: 2N-1 evaluations)");
+  f("sampler.sigma_min", c.sampler.sigma_min, "smallest noise level of the schedule");
+  f("sampler.sigma_max", c.sampler.sigma_max, "largest noise level of the schedule");
+  f("sampler.rho", c.sampler.rho, "schedule curvature rho");
+}
+
+template <typename T>
+const char* typeName() {
+  if constexpr (std::is_same_v<T, bool>) return "bool";
+  else if constexpr (std::is_integral_v<T>) return "int";
+  else if constexpr (std::is_floating_point_v<T>) return "float";
+  else return "string";
+}
+
+template <typename T>
+std::string toText(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+  else if constexpr (std::is_same_v<T, std::string>) return v;
+  else if constexpr (std::is_floating_point_v<T>) {
+    std::ostringstream s;
+    s.precision(10);
+    s << v;
+    return s.str();
+  } else return std::to_string(v);
+}
+
+template <typename T>
+void fromText(T& out, const std::string& key, const std::string& text) {
+  auto bad = [&](const char* expected) {
+    return Error("setting " + key + "='" + text + "': expected " + expected);
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    if (text == "true" || text == "1" || text == "yes" || text == "on") out = true;
+    else if (text == "false" || text == "0" || text == "no" || text == "off") out = false;
+    else throw bad("true or false");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    out = text;
+  } else {
+    std::size_t used = 0;
+    try {
+      if constexpr (std::is_floating_point_v<T>) {
+        out = static_cast<T>(std::stod(text, &used));
+        if (!std::isfinite(static_cast<double>(out))) throw bad("a finite number");
+      } else if constexpr (std::is_unsigned_v<T>) {
+        if (!text.empty() && text[0] == '-') throw bad("a non-negative integer");
+        out = static_cast<T>(std::stoull(text, &used));
+      } else {
+        out = static_cast<T>(std::stoll(text, &used));
+      }
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size())
+      throw bad(std::is_floating_point_v<T> ? "a number" : "an integer");
+  }
+}
+
+template <typename T>
+void fromJsonValue(T& out, const std::string& key, const Json& j, const std::string& source) {
+  auto bad = [&](const char* expected) {
+    return Error(source + ": \"" + key + "\" is " + j.dump() + ", expected " + expected);
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!j.is_boolean()) throw bad("true or false");
+    out = j.get<bool>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!j.is_string()) throw bad("a string");
+    out = j.get<std::string>();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!j.is_number()) throw bad("a number");
+    out = j.get<T>();
+  } else {
+    if (!j.is_number_integer()) throw bad("an integer");
+    if (std::is_unsigned_v<T> && j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() < 0)
+      throw bad("a non-negative integer");
+    out = j.get<T>();
+  }
+}
+
+// Splits "a.b" into the JSON path ["a","b"].
+std::vector<std::string> splitKey(const std::string& key) {
+  std::vector<std::string> parts;
+  std::stringstream s(key);
+  std::string p;
+  while (std::getline(s, p, '.')) parts.push_back(p);
+  return parts;
+}
+
+}  // namespace
+
+std::vector<SettingInfo> listSettings(const RunConfig& config) {
+  std::vector<SettingInfo> out;
+  forEachField(config, [&](const char* key, const auto& field, const char* help) {
+    using T = std::decay_t<decltype(field)>;
+    out.push_back({key, toText(field), typeName<T>(), help});
+  });
+  return out;
+}
+
+void applySetting(RunConfig& config, const std::string& key, const std::string& value) {
+  bool found = false;
+  forEachField(config, [&](const char* k, auto& field, const char*) {
+    if (key == k) {
+      fromText(field, key, value);
+      found = true;
+    }
+  });
+  if (!found) {
+    // Allow the short form "lr" for "teacher.lr" when it is unambiguous.
+    std::string match;
+    int hits = 0;
+    forEachField(config, [&](const char* k, auto&, const char*) {
+      std::string full = k;
+      auto dot = full.rfind('.');
+      if (dot != std::string::npos && full.substr(dot + 1) == key) {
+        match = full;
+        ++hits;
+      }
+    });
+    if (hits == 1) return applySetting(config, match, value);
+    throw Error("unknown setting '" + key + "' (see `onestep info --settings` for the list)");
+  }
+}
+
+void validateConfig(const RunConfig& c) {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw Error("config: " + what);
+  };
+  need(c.method == "teacher", "method '" + c.method + "' is not known (expected teacher)");
+  need(!c.data.empty(), "data must name a data spec");
+  need(c.steps >= 0, "steps must be >= 0");
+  need(c.batch >= 0, "batch must be >= 0 (0 = auto)");
+  need(c.threads >= 0, "threads must be >= 0 (0 = all cores)");
+  need(c.log_every >= 1, "log_every must be >= 1");
+  need(c.checkpoint_every >= 1, "checkpoint_every must be >= 1");
+  need(c.keep_checkpoints >= 1, "keep_checkpoints must be >= 1");
+  need(c.snapshot_every >= 0, "snapshot_every must be >= 0");
+  need(c.snapshot_count >= 0 && c.snapshot_count <= 4096, "snapshot_count must be in 0..4096 (0 = auto)");
+  need(c.net.arch == "auto" || c.net.arch == "mlp" || c.net.arch == "unet",
+       "net.arch '" + c.net.arch + "' must be auto, mlp or unet");
+  need(c.net.hidden >= 1 && c.net.depth >= 1, "net.hidden and net.depth must be >= 1");
+  need(c.net.channels >= 4 && c.net.channels % 4 == 0, "net.channels must be a positive multiple of 4");
+  need(c.net.res_blocks >= 1, "net.res_blocks must be >= 1");
+  need(c.net.dropout >= 0 && c.net.dropout < 1, "net.dropout must be in [0, 1)");
+  need(c.teacher.lr >= 0, "teacher.lr must be >= 0 (0 = auto)");
+  need(c.teacher.lr_rampup >= 0, "teacher.lr_rampup must be >= 0");
+  need(c.teacher.ema_halflife > 0, "teacher.ema_halflife must be > 0");
+  need(c.teacher.ema_rampup >= 0, "teacher.ema_rampup must be >= 0");
+  need(c.teacher.p_std > 0, "teacher.p_std must be > 0");
+  need(c.teacher.sigma_data > 0, "teacher.sigma_data must be > 0");
+  need(c.teacher.grad_clip >= 0, "teacher.grad_clip must be >= 0");
+  need(c.sampler.sampler == "heun" || c.sampler.sampler == "euler",
+       "sampler.sampler '" + c.sampler.sampler + "' must be heun or euler");
+  need(c.sampler.steps >= 1 && c.sampler.steps <= 1000, "sampler.steps must be in 1..1000");
+  need(c.sampler.sigma_min > 0 && c.sampler.sigma_max > c.sampler.sigma_min,
+       "sampler needs 0 < sigma_min < sigma_max");
+  need(c.sampler.rho > 0, "sampler.rho must be > 0");
+}
+
+std::string configToJson(const RunConfig& config) {
+  Json j = Json::object();
+  forEachField(config, [&](const char* key, const auto& field, const char*) {
+    Json* node = &j;
+    auto parts = splitKey(key);
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) node = &(*node)[parts[i]];
+    (*node)[parts.back()] = field;
+  });
+  return j.dump(2);
+}
+
+RunConfig configFromJson(const std::string& text, const std::string& source) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw Error(source + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  if (!j.is_object()) throw Error(source + ": expected a JSON object of settings");
+  RunConfig config;
+  std::vector<std::string> known;
+  forEachField(config, [&](const char* key, auto& field, const char*) {
+    known.push_back(key);
+    const Json* node = &j;
+    for (const auto& part : splitKey(key)) {
+      if (!node->is_object() || !node->contains(part)) return;
+      node = &(*node)[part];
+    }
+    fromJsonValue(field, key, *node, source);
+  });
+  // Unknown keys are mistakes (a typo would otherwise silently keep a default).
+  std::function<void(const Json&, const std::string&)> check = [&](const Json& node, const std::string& prefix) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+      if (it->is_object()) {
+        check(*it, key);
+      } else if (std::find(known.begin(), known.end(), key) == known.end()) {
+        throw Error(source + ": unknown setting \"" + key + "\"");
+      }
+    }
+  };
+  check(j, "");
+  return config;
+}
+
+RunConfig loadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("config file '" + path + "': cannot be opened");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return configFromJson(buf.str(), "config file '" + path + "'");
+}
+
+}  // namespace onestep

@@ -1,0 +1,78 @@
+// A folder of images read with OpenCV: the shorter side resized to `size`, then centre-cropped square.
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/util.h"
+#include "data/source.h"
+#include "onestep/error.h"
+
+namespace onestep::data {
+
+std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
+  const std::string& dir = spec.path;
+  if (dir.empty()) throw Error("data spec '" + spec.text + "': needs a directory (folder:DIR)");
+  if (!isDir(dir)) throw Error("data spec '" + spec.text + "': directory '" + dir + "' not found");
+  int size = 32, channels = 3;
+  for (const auto& [k, v] : spec.options) {
+    int* target = k == "size" ? &size : k == "channels" ? &channels : nullptr;
+    if (!target) throw Error("data spec '" + spec.text + "': unknown option '" + k + "' (expected size, channels)");
+    try {
+      *target = std::stoi(v);
+    } catch (const std::exception&) {
+      throw Error("data spec '" + spec.text + "': option " + k + "='" + v + "' is not an integer");
+    }
+  }
+  if (size < 4 || size > 1024) throw Error("data spec '" + spec.text + "': size must be in 4..1024");
+  if (channels != 1 && channels != 3) throw Error("data spec '" + spec.text + "': channels must be 1 or 3");
+
+  static const std::vector<std::string> kExt = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"};
+  std::vector<std::string> paths;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    if (std::find(kExt.begin(), kExt.end(), extensionOf(e.path().string())) != kExt.end())
+      paths.push_back(e.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  if (paths.empty()) throw Error("data spec '" + spec.text + "': no image files (png, jpg, bmp, webp, tif) in '" + dir + "'");
+
+  std::vector<cv::Mat> images;
+  int skipped = 0;
+  for (const auto& p : paths) {
+    cv::Mat img = cv::imread(p, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    if (img.empty()) {
+      ++skipped;
+      continue;
+    }
+    if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+    double scale = static_cast<double>(size) / std::min(img.cols, img.rows);
+    cv::Mat resized;
+    cv::resize(img, resized,
+               cv::Size(std::max(size, static_cast<int>(std::lround(img.cols * scale))),
+                        std::max(size, static_cast<int>(std::lround(img.rows * scale)))),
+               0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+    cv::Rect crop((resized.cols - size) / 2, (resized.rows - size) / 2, size, size);
+    images.push_back(resized(crop).clone());
+  }
+  if (images.empty()) throw Error("data spec '" + spec.text + "': none of the " + std::to_string(paths.size()) +
+                                  " image files in '" + dir + "' could be decoded");
+  const int64_t n = static_cast<int64_t>(images.size());
+  auto hwc = torch::empty({n, size, size, channels}, torch::kUInt8);
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(hwc[i].data_ptr<uint8_t>(), images[i].data, static_cast<std::size_t>(size * size * channels));
+  DataInfo info;
+  info.spec = spec.text;
+  info.kind = "images";
+  info.count = n;
+  info.channels = channels;
+  info.height = size;
+  info.width = size;
+  info.description = "image folder " + dir + ": " + std::to_string(n) + " images at " + std::to_string(size) + "x" +
+                     std::to_string(size) + (channels == 1 ? " grey" : " RGB") +
+                     (skipped ? ", " + std::to_string(skipped) + " undecodable file(s) skipped" : "");
+  return makeImageDataset(info, hwc.permute({0, 3, 1, 2}).contiguous(), torch::Tensor());
+}
+
+}  // namespace onestep::data

@@ -1,0 +1,41 @@
+// Checkpoint files: method state, metadata (config, sample shape, counters) and RNG state, written atomically.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "nets/denoiser.h"
+#include "train/method.h"
+
+namespace onestep::training {
+
+// What a checkpoint says about itself.
+struct CheckpointMeta {
+  std::string method;        // config.method
+  int64_t iteration = 0;     // iterations done
+  int64_t samples = 0;       // training samples consumed
+  double elapsed = 0;        // wall seconds of training so far
+  std::string configJson;    // the run's config.json at the time
+  nets::SampleShape shape;   // the sample shape of the model
+};
+
+// The format tag inside every checkpoint.
+constexpr const char* kCheckpointFormat = "onestep-checkpoint/1";
+
+// Writes meta, the method's state and the default generators' states (CPU, and CUDA for a CUDA device).
+void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device);
+// Reads meta and opens the archive; throws Error naming the file when it is missing, truncated or not a checkpoint.
+CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputArchive& archive);
+// Restores the default generators' states saved by writeCheckpoint.
+void restoreRng(torch::serialize::InputArchive& archive, torch::Device device);
+
+// Checkpoint files of a run directory, oldest first (checkpoints/ckpt-NNNNNNNNN.pt).
+std::vector<std::string> listCheckpoints(const std::string& runDir);
+// Path of the checkpoint for an iteration.
+std::string checkpointPath(const std::string& runDir, int64_t iteration);
+
+std::string shapeToJson(const nets::SampleShape& shape);
+nets::SampleShape shapeFromJson(const std::string& json);
+
+}  // namespace onestep::training

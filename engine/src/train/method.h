@@ -1,0 +1,54 @@
+// A training method: owns its networks and optimisers, performs one iteration per call, samples its model.
+// Adding a method is one new file plus a line in methods.cpp.
+#pragma once
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "data/source.h"
+#include "nets/denoiser.h"
+#include "onestep/config.h"
+
+namespace onestep::training {
+
+// How to generate with a method's model.
+struct GenerateOptions {
+  SamplerConfig sampler;  // the teacher's sampler (multi-step methods)
+  bool ema = true;        // use the EMA weights
+};
+
+class Method {
+ public:
+  virtual ~Method() = default;
+  // One iteration on a batch from the data source; returns named scalar losses.
+  // Throws Error on a non-finite loss before any parameter changes.
+  virtual std::map<std::string, double> step(int64_t samplesBefore) = 0;
+  // Samples per iteration.
+  virtual int64_t batchSize() const = 0;
+  // Network, EMA and optimiser state under stable keys.
+  virtual void save(torch::serialize::OutputArchive& archive) const = 0;
+  virtual void load(torch::serialize::InputArchive& archive) = 0;
+  // Maps standard-normal noise [N, ...] (and labels, possibly undefined) to samples; sets *nfe.
+  virtual torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels,
+                                 const GenerateOptions& options, int* nfe) = 0;
+  // Applies a changed config between iterations (learning rates and other live settings).
+  virtual void reconfigure(const RunConfig& config) = 0;
+};
+
+// Fills the config's "auto" settings for the data shape (arch, batch, lr, snapshot count).
+void resolveAutoSettings(RunConfig& config, const nets::SampleShape& shape);
+
+// Builds the method named by config.method. `data` may be null when the method is only used for sampling.
+std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                                   data::DataSource* data);
+
+// The sample shape a data source yields.
+nets::SampleShape shapeOf(const DataInfo& info);
+
+// Teacher: EDM denoising score matching (teacher.cpp).
+std::unique_ptr<Method> makeTeacherMethod(const RunConfig& config, const nets::SampleShape& shape,
+                                          torch::Device device, data::DataSource* data);
+
+}  // namespace onestep::training

@@ -1,0 +1,271 @@
+// A run directory and its training loop: config.json, metrics.jsonl, checkpoints/, snapshots/ (DESIGN.md).
+#include "onestep/run.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "core/util.h"
+#include "data/source.h"
+#include "io/atomic_file.h"
+#include "io/samples.h"
+#include "onestep/error.h"
+#include "onestep/runtime.h"
+#include "train/checkpoint.h"
+#include "train/method.h"
+
+namespace onestep {
+
+class RunImpl {
+ public:
+  std::string dir;
+  RunConfig config;
+  nets::SampleShape shape;
+  bool shapeKnown = false;  // resuming: the checkpoint's shape must match the data's
+  torch::Device device{torch::kCPU};
+  std::unique_ptr<data::DataSource> data;
+  std::unique_ptr<training::Method> method;
+  int64_t iteration = 0;
+  int64_t samples = 0;
+  double elapsedBase = 0;   // wall seconds of earlier sessions
+  double openedAt = 0;      // nowSec() when this session began
+  torch::Tensor evalNoise;  // fixed evaluation noise for snapshots
+  torch::Tensor evalLabels;
+
+  // Opens data, builds the method and the evaluation noise for `config` (already resolved and validated).
+  void build() {
+    setThreads(config.threads);
+    device = torch::Device(resolveDevice(config.device));
+    data = data::openData(config.data);
+    auto dataShape = training::shapeOf(data->info());
+    if (shapeKnown && !(shape == dataShape))
+      throw Error("run '" + dir + "': its model is for " + shape.text() + " but data '" + config.data + "' gives " +
+                  dataShape.text());
+    shape = dataShape;
+    method = training::makeMethod(config, shape, device, data.get());
+    // The evaluation noise depends on the seed only, so snapshots of one run are comparable over time.
+    auto gen = data::makeGenerator(config.seed ^ 0x5eed0e7a1ULL);
+    evalNoise = torch::randn(shape.batchShape(config.snapshot_count), gen, torch::kFloat32);
+    if (config.net.class_cond && shape.numClasses > 0)
+      evalLabels = torch::randint(shape.numClasses, {config.snapshot_count}, gen, torch::kLong);
+    openedAt = nowSec();
+  }
+
+  void writeConfig() { io::writeFileAtomic(dir + "/config.json", configToJson(config) + "\n"); }
+
+  // Drops metrics lines past `lastIteration` (work lost with a newer, unreadable or absent checkpoint).
+  void trimMetrics(int64_t lastIteration) {
+    const std::string path = dir + "/metrics.jsonl";
+    if (!isFile(path)) return;
+    std::ifstream in(path);
+    std::string line, kept;
+    bool dropped = false;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      try {
+        auto j = nlohmann::json::parse(line);
+        if (j.value("iteration", int64_t{0}) > lastIteration) {
+          dropped = true;
+          continue;
+        }
+      } catch (const std::exception&) {
+        dropped = true;  // a half-written last line from a killed process
+        continue;
+      }
+      kept += line + "\n";
+    }
+    if (dropped) io::writeFileAtomic(path, kept);
+  }
+};
+
+Run::Run(std::unique_ptr<RunImpl> impl) : m_impl(std::move(impl)) {}
+Run::~Run() = default;
+
+std::unique_ptr<Run> Run::create(const std::string& dir, const RunConfig& config) {
+  if (isFile(dir + "/config.json"))
+    throw Error("run directory '" + dir + "' already holds a run (use --resume to continue it, or another --out)");
+  if (isFile(dir)) throw Error("run directory '" + dir + "': exists and is a file");
+  auto impl = std::make_unique<RunImpl>();
+  impl->dir = dir;
+  impl->config = config;
+  validateConfig(impl->config);
+  // Open the data first: a bad spec fails before anything is written.
+  {
+    auto probe = data::openData(config.data);
+    training::resolveAutoSettings(impl->config, training::shapeOf(probe->info()));
+  }
+  validateConfig(impl->config);
+  io::makeDirs(dir + "/checkpoints");
+  io::makeDirs(dir + "/snapshots");
+  torch::manual_seed(impl->config.seed);
+  impl->build();
+  impl->writeConfig();
+  return std::unique_ptr<Run>(new Run(std::move(impl)));
+}
+
+std::unique_ptr<Run> Run::resume(const std::string& dir,
+                                 const std::vector<std::pair<std::string, std::string>>& overrides) {
+  if (!isFile(dir + "/config.json")) throw Error("run directory '" + dir + "': no config.json (not a run)");
+  auto impl = std::make_unique<RunImpl>();
+  impl->dir = dir;
+  impl->config = loadConfigFile(dir + "/config.json");
+  const RunConfig before = impl->config;
+  for (const auto& [key, value] : overrides) applySetting(impl->config, key, value);
+  const auto& c = impl->config;
+  if (c.data != before.data || c.method != before.method || c.seed != before.seed)
+    throw Error("resume: data, method and seed of a run cannot change");
+  auto netJson = [](const RunConfig& r) {
+    auto j = nlohmann::json::parse(configToJson(r));
+    return j["net"].dump();
+  };
+  if (netJson(c) != netJson(before)) throw Error("resume: the network (net.*) of a run cannot change");
+  validateConfig(impl->config);
+
+  // Latest readable checkpoint; a damaged newer one is reported and skipped, never deleted.
+  auto checkpoints = training::listCheckpoints(dir);
+  torch::serialize::InputArchive archive;
+  std::string used, skipped;
+  training::CheckpointMeta meta;
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    try {
+      meta = training::readCheckpoint(*it, archive);
+      used = *it;
+      break;
+    } catch (const Error& e) {
+      skipped += std::string(skipped.empty() ? "" : "; ") + e.what();
+    }
+  }
+  if (!checkpoints.empty() && used.empty())
+    throw Error("run directory '" + dir + "': no readable checkpoint (" + skipped + ")");
+  torch::manual_seed(impl->config.seed);
+  if (!used.empty()) {
+    impl->shape = meta.shape;
+    impl->shapeKnown = true;
+  }
+  impl->build();
+  if (!used.empty()) {
+    try {
+      torch::serialize::InputArchive state;
+      archive.read("state", state);
+      impl->method->load(state);
+    } catch (const c10::Error& e) {
+      std::string msg = e.what_without_backtrace();
+      throw Error("checkpoint '" + used + "': does not fit the run's network (" + msg.substr(0, msg.find('\n')) + ")");
+    }
+    training::restoreRng(archive, impl->device);
+    impl->iteration = meta.iteration;
+    impl->samples = meta.samples;
+    impl->elapsedBase = meta.elapsed;
+  }
+  impl->trimMetrics(impl->iteration);
+  impl->writeConfig();
+  if (!skipped.empty()) std::fprintf(stderr, "warning: skipped damaged checkpoint(s): %s\n", skipped.c_str());
+  return std::unique_ptr<Run>(new Run(std::move(impl)));
+}
+
+std::map<std::string, double> Run::step() {
+  auto losses = m_impl->method->step(m_impl->samples);
+  m_impl->iteration += 1;
+  m_impl->samples += m_impl->method->batchSize();
+  return losses;
+}
+
+std::string Run::saveCheckpoint() {
+  auto& r = *m_impl;
+  training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), configToJson(r.config), r.shape};
+  const std::string path = training::checkpointPath(r.dir, r.iteration);
+  training::writeCheckpoint(path, meta, *r.method, r.device);
+  // Keep the newest keep_checkpoints files.
+  auto all = training::listCheckpoints(r.dir);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(r.config.keep_checkpoints) < all.size(); ++i) {
+    std::error_code ec;
+    std::filesystem::remove(all[i], ec);
+  }
+  return path;
+}
+
+void Run::logMetrics(const std::map<std::string, double>& values) {
+  nlohmann::json j;
+  j["iteration"] = m_impl->iteration;
+  j["samples"] = m_impl->samples;
+  j["wall_s"] = std::round(elapsedSec() * 1000) / 1000;
+  for (const auto& [k, v] : values) j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  std::ofstream out(m_impl->dir + "/metrics.jsonl", std::ios::app);
+  if (!out) throw Error("metrics file '" + m_impl->dir + "/metrics.jsonl': cannot be written");
+  out << j.dump() << "\n";
+}
+
+std::string Run::writeSnapshot() {
+  auto& r = *m_impl;
+  training::GenerateOptions options;
+  options.sampler = r.config.sampler;
+  int nfe = 0;
+  auto x = r.method->generate(r.evalNoise, r.evalLabels.defined() ? r.evalLabels.to(r.device) : torch::Tensor(),
+                              options, &nfe);
+  char name[48];
+  std::snprintf(name, sizeof name, "/snapshots/iter-%09lld.png", static_cast<long long>(r.iteration));
+  const std::string path = r.dir + name;
+  writeSamples(io::toSampleSet(x, torch::Tensor()), path);
+  return path;
+}
+
+const RunConfig& Run::config() const { return m_impl->config; }
+const std::string& Run::dir() const { return m_impl->dir; }
+int64_t Run::iteration() const { return m_impl->iteration; }
+int64_t Run::samplesSeen() const { return m_impl->samples; }
+double Run::elapsedSec() const { return m_impl->elapsedBase + (nowSec() - m_impl->openedAt); }
+std::string Run::device() const { return m_impl->device.str(); }
+
+TrainSummary train(Run& run, const TrainCallbacks& cb) {
+  const RunConfig& c = run.config();
+  TrainSummary summary;
+  const double start = nowSec();
+  int64_t lastSaved = run.iteration();
+  auto message = [&](const std::string& m) {
+    if (cb.onMessage) cb.onMessage(m);
+  };
+  auto save = [&] {
+    summary.checkpoint = run.saveCheckpoint();
+    lastSaved = run.iteration();
+    message("checkpoint " + summary.checkpoint);
+  };
+  if (run.iteration() == 0 && c.snapshot_every > 0) run.writeSnapshot();
+
+  double rate = 0, lastTime = nowSec();
+  while (run.iteration() < c.steps) {
+    if (cb.shouldStop && cb.shouldStop()) {
+      summary.stopped = true;
+      break;
+    }
+    std::map<std::string, double> losses;
+    try {
+      losses = run.step();
+    } catch (const std::exception&) {
+      // The failed iteration changed nothing: keep what the run had reached, then report.
+      if (run.iteration() != lastSaved) save();
+      throw;
+    }
+    const double now = nowSec();
+    const double inst = 1.0 / std::max(now - lastTime, 1e-9);
+    lastTime = now;
+    rate = rate == 0 ? inst : 0.9 * rate + 0.1 * inst;  // smoothed iterations per second
+    const int64_t it = run.iteration();
+    if (it % c.log_every == 0 || it == c.steps) {
+      auto values = losses;
+      values["it_per_s"] = rate;
+      run.logMetrics(values);
+    }
+    if (c.snapshot_every > 0 && it % c.snapshot_every == 0) run.writeSnapshot();
+    if (it % c.checkpoint_every == 0) save();
+    summary.lastLosses = losses;
+    if (cb.onProgress) cb.onProgress(TrainProgress{it, c.steps, run.samplesSeen(), rate, run.elapsedSec(), losses});
+  }
+  if (run.iteration() != lastSaved || training::listCheckpoints(run.dir()).empty()) save();
+  summary.iteration = run.iteration();
+  summary.wallSec = nowSec() - start;
+  return summary;
+}
+
+}  // namespace onestep

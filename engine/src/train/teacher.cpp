@@ -1,0 +1,119 @@
+// The teacher: an EDM denoiser trained by denoising score matching (NVlabs/edm training/loss.py EDMLoss,
+// training/training_loop.py for the learning-rate ramp-up and the EMA half-life).
+#include <cmath>
+
+#include "diffusion/edm.h"
+#include "onestep/error.h"
+#include "train/method.h"
+
+namespace onestep::training {
+namespace {
+
+class TeacherMethod : public Method {
+ public:
+  TeacherMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device, data::DataSource* data)
+      : m_config(config), m_device(device), m_data(data) {
+    m_net = nets::makeNativeDenoiser(config.net, shape, config.teacher.sigma_data);
+    m_net->to(device);
+    m_ema = m_net->clone();
+    m_ema->setTraining(false);
+    m_optimizer = std::make_unique<torch::optim::Adam>(
+        m_net->parameters(), torch::optim::AdamOptions(config.teacher.lr).betas({0.9, 0.999}).eps(1e-8));
+  }
+
+  int64_t batchSize() const override { return m_config.batch; }
+
+  std::map<std::string, double> step(int64_t samplesBefore) override {
+    if (!m_data) throw Error("teacher: no data source to train on");
+    const auto& tc = m_config.teacher;
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor labels;
+    auto y = m_data->sample(m_config.batch, gen, &labels).to(m_device);
+    if (labels.defined()) labels = labels.to(m_device);
+    const bool cond = m_config.net.class_cond;
+
+    m_net->setTraining(true);
+    auto denoise = [&](const torch::Tensor& x, const torch::Tensor& sigma) {
+      return m_net->denoise(x, sigma, cond ? labels : torch::Tensor());
+    };
+    auto loss = diffusion::edmLoss(denoise, y, tc.p_mean, tc.p_std, tc.sigma_data).mean();
+    const double value = loss.item<double>();
+    if (!std::isfinite(value))
+      throw Error("teacher: loss is not finite (" + std::to_string(value) +
+                  "); parameters left unchanged — lower teacher.lr or set teacher.grad_clip");
+    m_optimizer->zero_grad();
+    loss.backward();
+    double gradNorm = 0;
+    if (tc.grad_clip > 0) gradNorm = torch::nn::utils::clip_grad_norm_(m_net->parameters(), tc.grad_clip);
+
+    // Learning-rate ramp-up over the first lr_rampup samples (training_loop.py: lr * min(nimg / rampup, 1)).
+    const int64_t samplesAfter = samplesBefore + m_config.batch;
+    double lr = tc.lr;
+    if (tc.lr_rampup > 0) lr *= std::min(static_cast<double>(samplesAfter) / tc.lr_rampup, 1.0);
+    for (auto& group : m_optimizer->param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    m_optimizer->step();
+
+    // EMA by half-life in samples, with the half-life ramped up as a fraction of samples seen.
+    double halflife = tc.ema_halflife;
+    if (tc.ema_rampup > 0) halflife = std::min(halflife, samplesAfter * tc.ema_rampup);
+    const double beta = std::pow(0.5, m_config.batch / std::max(halflife, 1e-8));
+    nets::emaUpdate(*m_ema, *m_net, beta);
+
+    std::map<std::string, double> out{{"loss", value}, {"lr", lr}};
+    if (tc.grad_clip > 0) out["grad_norm"] = gradNorm;
+    return out;
+  }
+
+  void save(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive net, ema, optim;
+    m_net->save(net);
+    m_ema->save(ema);
+    m_optimizer->save(optim);
+    archive.write("net", net);
+    archive.write("ema", ema);
+    archive.write("optimizer", optim);
+  }
+
+  void load(torch::serialize::InputArchive& archive) override {
+    torch::serialize::InputArchive net, ema;
+    archive.read("net", net);
+    archive.read("ema", ema);
+    m_net->load(net);
+    m_ema->load(ema);
+    torch::serialize::InputArchive optim;
+    if (archive.try_read("optimizer", optim)) m_optimizer->load(optim);
+    m_net->to(m_device);
+    m_ema->to(m_device);
+  }
+
+  torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels, const GenerateOptions& options,
+                         int* nfe) override {
+    nets::Denoiser& d = options.ema ? *m_ema : *m_net;
+    d.setTraining(false);
+    auto fn = [&](const torch::Tensor& x, const torch::Tensor& sigma) {
+      return d.denoise(x, sigma, m_config.net.class_cond ? labels : torch::Tensor());
+    };
+    if (nfe) *nfe = diffusion::samplerNfe(options.sampler);
+    return diffusion::sampleEdm(fn, noise.to(m_device), options.sampler);
+  }
+
+  void reconfigure(const RunConfig& config) override { m_config = config; }
+
+ private:
+  RunConfig m_config;
+  torch::Device m_device;
+  data::DataSource* m_data;
+  std::unique_ptr<nets::Denoiser> m_net;  // online network, trained
+  std::unique_ptr<nets::Denoiser> m_ema;  // exponential moving average of m_net, used for sampling
+  std::unique_ptr<torch::optim::Adam> m_optimizer;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> makeTeacherMethod(const RunConfig& config, const nets::SampleShape& shape,
+                                          torch::Device device, data::DataSource* data) {
+  return std::make_unique<TeacherMethod>(config, shape, device, data);
+}
+
+}  // namespace onestep::training

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End-to-end checks of `onestep` as a user runs it. Usage: cli_test.sh PATH/TO/onestep
+set -uo pipefail
+ONESTEP=${1:?usage: cli_test.sh PATH/TO/onestep}
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0; checks=0
+
+pass() { checks=$((checks + 1)); echo "ok   $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL $1"; }
+# expect_ok NAME CMD...: the command exits 0
+expect_ok() { local n=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then pass "$n"; else fail "$n (exit $?)"; cat "$T/err"; fi; }
+# expect_error NAME CODE PATTERN CMD...: exits CODE, stderr matches PATTERN, and is one line
+expect_error() {
+  local n=$1 code=$2 pat=$3; shift 3
+  "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ "$rc" -eq "$code" ] && grep -qE "$pat" "$T/err"; then pass "$n"; else fail "$n (exit $rc, stderr: $(head -c 300 "$T/err"))"; fi
+}
+# py NAME CODE: a Python assertion over the files
+py() { local n=$1; shift; if $PY -c "$1" 2>"$T/err"; then pass "$n"; else fail "$n"; cat "$T/err"; fi; }
+
+# --- help ---------------------------------------------------------------------------------------
+expect_ok "top-level help" "$ONESTEP" --help
+for c in data train-teacher sample info energy; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
+expect_error "no command" 2 "usage" "$ONESTEP"
+expect_error "unknown option" 2 "unknown option --stepz" "$ONESTEP" train-teacher --out "$T/x" --stepz 3
+
+# --- data ---------------------------------------------------------------------------------------
+expect_ok "data toy npz" "$ONESTEP" data --data toy:8gaussians --n 1000 --seed 3 --out "$T/real.npz"
+py "toy npz layout" "import numpy as n; z=n.load('$T/real.npz'); a=z['arr_0']; assert a.dtype==n.float32 and a.shape==(1000,2); assert z['arr_1'].shape==(1000,) and z['arr_1'].max()==7"
+if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
+  expect_ok "data fashion-mnist npz" "$ONESTEP" data --data "fashion-mnist?split=test" --n 16 --out "$T/fm.npz"
+  py "image npz is uint8 NHWC" "import numpy as n; a=n.load('$T/fm.npz')['arr_0']; assert a.dtype==n.uint8 and a.shape==(16,28,28,1) and a.max()>200"
+  expect_ok "data fashion-mnist grid" "$ONESTEP" data --data fashion-mnist --n 64 --out "$T/fm.png"
+  expect_ok "info data spec" "$ONESTEP" info fashion-mnist
+  py "info reports 60000 images" "import json; j=json.load(open('$T/out')); assert j['count']==60000 and j['num_classes']==10"
+fi
+
+# --- train, info, sample, energy -----------------------------------------------------------------
+expect_ok "train-teacher toy" "$ONESTEP" train-teacher --data toy:moons --out "$T/run" --steps 400 --batch 256 --set snapshot_every=200 --quiet
+py "run directory layout" "import os,json; d='$T/run'; assert os.path.isfile(d+'/config.json') and os.path.isfile(d+'/checkpoints/ckpt-000000400.pt'); assert os.path.isfile(d+'/snapshots/iter-000000400.png'); lines=[json.loads(l) for l in open(d+'/metrics.jsonl')]; assert lines[-1]['iteration']==400 and 'loss' in lines[-1] and 'it_per_s' in lines[-1]"
+expect_ok "info run" "$ONESTEP" info "$T/run"
+py "info run JSON" "import json; j=json.load(open('$T/out')); assert j['kind']=='run' and j['latest']['iteration']==400 and j['config']['net']['arch']=='mlp'"
+expect_ok "sample npz" "$ONESTEP" sample --model "$T/run" --n 1000 --seed 1 --out "$T/gen.npz" --quiet --json
+py "sample JSON reports NFE 35" "import json; j=json.load(open('$T/out')); assert j['nfe']==35 and j['n']==1000"
+expect_ok "sample euler" "$ONESTEP" sample --model "$T/run/checkpoints/ckpt-000000400.pt" --n 8 --sampler euler --steps 10 --out "$T/e.npz" --json
+py "euler NFE" "import json; assert json.load(open('$T/out'))['nfe']==10"
+expect_ok "sample scatter png" "$ONESTEP" sample --model "$T/run" --n 500 --out "$T/gen.png"
+expect_ok "energy" "$ONESTEP" energy "$T/gen.npz" toy:moons --n 1000 --json
+py "teacher close to the data" "import json; e=json.load(open('$T/out'))['energy_distance']; assert 0 <= e < 0.03, e"
+
+# --- resume and interrupt ------------------------------------------------------------------------
+expect_ok "resume to more steps" "$ONESTEP" train-teacher --out "$T/run" --resume --steps 450 --quiet
+py "resumed to 450" "import json; l=[json.loads(x) for x in open('$T/run/metrics.jsonl')]; assert l[-1]['iteration']==450; its=[x['iteration'] for x in l]; assert its==sorted(set(its))"
+expect_error "existing run not overwritten" 1 "already holds a run" "$ONESTEP" train-teacher --data toy:moons --out "$T/run"
+"$ONESTEP" train-teacher --data toy:rings --out "$T/int" --steps 100000 --quiet >/dev/null 2>"$T/err" &
+pid=$!
+sleep 4; kill -INT $pid; wait $pid; rc=$?
+if [ $rc -eq 130 ] && ls "$T/int/checkpoints/"ckpt-*.pt >/dev/null 2>&1 && grep -q -- "--resume" "$T/err"; then pass "Ctrl-C saves a checkpoint"; else fail "Ctrl-C (exit $rc)"; fi
+expect_ok "interrupted run resumes" "$ONESTEP" train-teacher --out "$T/int" --resume --steps 1 --quiet
+
+# --- images -------------------------------------------------------------------------------------
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  expect_ok "image teacher" "$ONESTEP" train-teacher --data fashion-mnist --out "$T/img" --steps 2 --batch 4 --set net.channels=8 --set net.channel_mult=1,2 --set snapshot_count=4 --quiet
+  expect_ok "image sample dir" "$ONESTEP" sample --model "$T/img" --n 5 --steps 2 --out "$T/pngs"
+  py "one PNG per sample" "import os; f=sorted(os.listdir('$T/pngs')); assert len(f)==5 and f[0]=='000000.png', f"
+  expect_ok "image sample npz" "$ONESTEP" sample --model "$T/img" --n 3 --steps 2 --out "$T/img.npz"
+  py "image samples uint8 NHWC" "import numpy as n; a=n.load('$T/img.npz')['arr_0']; assert a.dtype==n.uint8 and a.shape==(3,28,28,1)"
+fi
+
+# --- bad input: one clear line, non-zero exit, nothing half-written ------------------------------
+expect_error "unknown toy" 1 "toy:spiral.*unknown toy" "$ONESTEP" data --data toy:spiral --out "$T/a.npz"
+expect_error "missing dataset dir" 1 "/nonexistent/mnist.*not found" "$ONESTEP" data --data mnist:/nonexistent/mnist --out "$T/a.npz"
+mkdir -p "$T/badidx"
+$PY -c "
+import struct, gzip
+open('$T/badidx/train-images-idx3-ubyte','wb').write(struct.pack('>IIII', 0x801, 2, 28, 28) + bytes(2*784))
+open('$T/badidx/train-labels-idx1-ubyte','wb').write(struct.pack('>II', 0x801, 2) + bytes(2))"
+expect_error "wrong magic" 1 "train-images-idx3-ubyte.*wrong magic number" "$ONESTEP" data --data "mnist:$T/badidx" --out "$T/a.npz"
+$PY -c "
+import struct
+open('$T/badidx/train-images-idx3-ubyte','wb').write(struct.pack('>IIII', 0x803, 2, 28, 28) + bytes(784))"
+expect_error "truncated dataset" 1 "truncated" "$ONESTEP" data --data "mnist:$T/badidx" --out "$T/a.npz"
+expect_error "unwritable output" 1 "/nonexistent-dir/a.npz" "$ONESTEP" data --data toy:moons --out /nonexistent-dir/a.npz
+expect_error "bad output kind" 1 "expected a .npz or .png" "$ONESTEP" data --data toy:moons --out "$T/a.txt"
+[ ! -e "$T/a.npz" ] && [ -z "$(ls -A "$T" | grep '^\.a\.npz')" ] && pass "no half-written output" || fail "half-written output left"
+expect_error "missing model" 1 "not found" "$ONESTEP" sample --model "$T/nope" --out "$T/s.npz"
+head -c 5000 "$T/run/checkpoints/ckpt-000000450.pt" > "$T/trunc.pt"
+expect_error "truncated checkpoint" 1 "trunc.pt" "$ONESTEP" sample --model "$T/trunc.pt" --out "$T/s.npz"
+expect_error "class on unconditional model" 1 "unconditional" "$ONESTEP" sample --model "$T/run" --class 1 --out "$T/s.npz"
+expect_error "unknown setting" 1 "unknown setting 'net.width'" "$ONESTEP" train-teacher --data toy:moons --out "$T/r2" --set net.width=3
+expect_error "bad setting value" 1 "steps='many'" "$ONESTEP" train-teacher --data toy:moons --out "$T/r3" --set steps=many
+expect_error "bad device" 1 "device 'tpu'" "$ONESTEP" train-teacher --data toy:moons --out "$T/r4" --device tpu
+echo '{"teacher": {"lr": "fast"}}' > "$T/bad.json"
+expect_error "bad config file" 1 "bad.json.*teacher.lr" "$ONESTEP" train-teacher --data toy:moons --out "$T/r5" --config "$T/bad.json"
+[ ! -e "$T/r2/config.json" ] && [ ! -e "$T/r4/config.json" ] && pass "no run written for bad settings" || fail "run written for bad settings"
+
+# --- TorchScript denoisers -----------------------------------------------------------------------
+if $PY -c "import torch" 2>/dev/null; then
+  cat > "$T/make_ts.py" <<'PYEOF'
+import sys, torch
+t = sys.argv[1]
+class Gauss(torch.nn.Module):
+    """Exact denoiser of N(0, 0.25 I) in 2-D, with the `dim` attribute the engine reads."""
+    def __init__(self):
+        super().__init__()
+        self.dim = 2
+    def forward(self, x, sigma):
+        return x * 0.25 / (0.25 + sigma.reshape(-1, 1) ** 2)
+class Wrong(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dim = 2
+    def forward(self, x, sigma):
+        return x[:, :1]
+torch.jit.script(Gauss()).save(t + "/gauss.pt")
+torch.jit.script(Wrong()).save(t + "/wrong.pt")
+PYEOF
+  $PY "$T/make_ts.py" "$T"
+  expect_ok "sample TorchScript" "$ONESTEP" sample --model "$T/gauss.pt" --n 4000 --steps 40 --out "$T/g.npz"
+  py "TorchScript samples have std 0.5" "import numpy as n; a=n.load('$T/g.npz')['arr_0']; assert abs(a.std()-0.5) < 0.03, a.std()"
+  expect_ok "info TorchScript" "$ONESTEP" info "$T/gauss.pt"
+  expect_error "wrong-shaped TorchScript" 1 "wrong.pt.*expected the input's shape" "$ONESTEP" sample --model "$T/wrong.pt" --out "$T/w.npz"
+fi
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,223 @@
+// Teacher training end to end on tiny seeded CPU runs: learning, quality, checkpoints, exact resume, failures.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "onestep/data.h"
+#include "onestep/error.h"
+#include "onestep/run.h"
+#include "onestep/runtime.h"
+#include "onestep/sampling.h"
+#include "test_util.h"
+
+using namespace onestep;
+
+namespace {
+
+RunConfig toyConfig(int64_t steps) {
+  RunConfig c;
+  c.data = "toy:8gaussians";
+  c.steps = steps;
+  c.batch = 256;
+  c.seed = 5;
+  c.net.hidden = 64;
+  c.net.depth = 3;
+  c.snapshot_every = 0;
+  c.log_every = 5;
+  c.checkpoint_every = 10;
+  c.keep_checkpoints = 5;
+  return c;
+}
+
+std::vector<nlohmann::json> readMetrics(const std::string& dir) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(dir + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+SampleSet samplePoints(const std::string& model, int64_t n, int64_t batch = 256) {
+  SampleOptions o;
+  o.n = n;
+  o.seed = 11;
+  o.batch = batch;
+  return sampleModel(model, o).samples;
+}
+
+}  // namespace
+
+TEST(Teacher, LearnsEightGaussiansCloseToTheNoiseFloor) {
+  setThreads(0);
+  test::TempDir dir;
+  // A smaller budget than the README's figure (3000 steps at batch 512): 1200 steps at batch 512.
+  RunConfig c = toyConfig(1200);
+  c.batch = 512;
+  c.net.hidden = 256;
+  c.net.depth = 4;
+  c.log_every = 1;
+  c.checkpoint_every = 10000;
+  auto run = Run::create(dir / "run", c);
+  run->saveCheckpoint();  // iteration 0: the untrained model
+  const int64_t n = 1500;
+  auto data = drawData("toy:8gaussians", n, 123);
+  const double floor = energyDistance(drawData("toy:8gaussians", n, 124), data);
+  const double before = energyDistance(samplePoints(dir / "run", n), data);
+
+  auto summary = train(*run);
+  EXPECT_EQ(summary.iteration, 1200);
+  EXPECT_FALSE(summary.stopped);
+  const double after = energyDistance(samplePoints(dir / "run", n), data);
+  std::printf("energy distance: untrained %.4f, trained %.4f, floor %.4f\n", before, after, floor);
+  EXPECT_LT(after, before / 5);
+  EXPECT_LT(after, 3 * floor + 0.002);
+
+  // The loss falls: the mean over the last 200 iterations is well below that of the first 10.
+  auto m = readMetrics(dir / "run");
+  ASSERT_EQ(m.size(), 1200u);
+  double first = 0, last = 0;
+  for (int i = 0; i < 10; ++i) first += m[i]["loss"].get<double>() / 10;
+  for (int i = 0; i < 200; ++i) last += m[m.size() - 1 - i]["loss"].get<double>() / 200;
+  EXPECT_LT(last, 0.85 * first);
+  EXPECT_GT(m.back()["it_per_s"].get<double>(), 0);
+}
+
+TEST(Teacher, ResumeContinuesExactlyTheSameTrajectory) {
+  setThreads(2);
+  test::TempDir dir;
+  RunConfig c = toyConfig(20);
+  auto whole = Run::create(dir / "whole", c);
+  train(*whole);
+
+  c.steps = 10;
+  auto firstHalf = Run::create(dir / "split", c);
+  train(*firstHalf);
+  firstHalf.reset();
+  auto secondHalf = Run::resume(dir / "split", {{"steps", "20"}});
+  EXPECT_EQ(secondHalf->iteration(), 10);
+  train(*secondHalf);
+  EXPECT_EQ(secondHalf->iteration(), 20);
+
+  auto a = samplePoints(dir / "whole", 64), b = samplePoints(dir / "split", 64);
+  EXPECT_EQ(a.points, b.points) << "resumed run diverged from the uninterrupted one";
+  auto ma = readMetrics(dir / "whole"), mb = readMetrics(dir / "split");
+  ASSERT_EQ(ma.size(), mb.size());
+  for (std::size_t i = 0; i < ma.size(); ++i) EXPECT_EQ(ma[i]["loss"], mb[i]["loss"]) << "line " << i;
+}
+
+TEST(Teacher, DamagedLatestCheckpointFallsBackAndTrimsMetrics) {
+  test::TempDir dir;
+  auto run = Run::create(dir / "r", toyConfig(20));
+  train(*run);
+  run.reset();
+  const std::string latest = dir / "r/checkpoints/ckpt-000000020.pt";
+  ASSERT_TRUE(std::filesystem::exists(latest));
+  std::string bytes = test::readBytes(latest);
+  test::writeBytes(latest, bytes.substr(0, bytes.size() / 3));
+  auto resumed = Run::resume(dir / "r");
+  EXPECT_EQ(resumed->iteration(), 10);
+  EXPECT_TRUE(std::filesystem::exists(latest)) << "a damaged checkpoint is kept for the user to inspect";
+  for (const auto& line : readMetrics(dir / "r")) EXPECT_LE(line["iteration"].get<int64_t>(), 10);
+  // Sampling the damaged file names it.
+  try {
+    samplePoints(latest, 4);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ckpt-000000020.pt"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Teacher, NonFiniteLossStopsWithTheLastGoodStateSaved) {
+  test::TempDir dir;
+  RunConfig c = toyConfig(50);
+  c.teacher.lr = 1e30;  // diverges within a few iterations
+  c.teacher.lr_rampup = 0;
+  auto run = Run::create(dir / "r", c);
+  try {
+    train(*run);
+    FAIL() << "a diverging run must report it";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not finite"), std::string::npos) << e.what();
+  }
+  const int64_t reached = run->iteration();
+  EXPECT_LT(reached, 50);
+  auto resumed = Run::resume(dir / "r");
+  EXPECT_EQ(resumed->iteration(), reached) << "the last good iteration is in a checkpoint";
+}
+
+TEST(Teacher, StopCallbackEndsCleanlyWithACheckpoint) {
+  test::TempDir dir;
+  auto run = Run::create(dir / "r", toyConfig(100));
+  TrainCallbacks cb;
+  int progress = 0;
+  cb.onProgress = [&](const TrainProgress& p) {
+    progress = static_cast<int>(p.iteration);
+    EXPECT_EQ(p.total, 100);
+    EXPECT_TRUE(p.losses.count("loss"));
+  };
+  cb.shouldStop = [&] { return progress >= 7; };
+  auto s = train(*run, cb);
+  EXPECT_TRUE(s.stopped);
+  EXPECT_EQ(s.iteration, 7);
+  EXPECT_TRUE(std::filesystem::exists(dir / "r/checkpoints/ckpt-000000007.pt"));
+  EXPECT_EQ(Run::resume(dir / "r")->iteration(), 7);
+}
+
+TEST(Teacher, RunDirectoryRules) {
+  test::TempDir dir;
+  auto run = Run::create(dir / "r", toyConfig(1));
+  EXPECT_THROW(Run::create(dir / "r", toyConfig(1)), Error) << "an existing run is never overwritten";
+  RunConfig bad = toyConfig(1);
+  bad.data = "toy:nope";
+  EXPECT_THROW(Run::create(dir / "bad", bad), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad")) << "nothing is written for a bad data spec";
+  EXPECT_THROW(Run::resume(dir / "r", {{"data", "toy:moons"}}), Error);
+  EXPECT_THROW(Run::resume(dir / "r", {{"net.hidden", "7"}}), Error);
+  EXPECT_THROW(Run::resume(dir / "nothing"), Error);
+  // config.json has every setting with the auto ones filled in.
+  auto cfg = loadConfigFile(dir / "r/config.json");
+  EXPECT_EQ(cfg.net.arch, "mlp");
+  EXPECT_DOUBLE_EQ(cfg.teacher.lr, 1e-3);
+  EXPECT_EQ(cfg.snapshot_count, 1000);
+}
+
+TEST(Teacher, ImageTeacherOnFashionMnistWithTinyUnet) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  test::TempDir dir;
+  RunConfig c;
+  c.data = "fashion-mnist";
+  c.steps = 3;
+  c.batch = 8;
+  c.net.channels = 8;
+  c.net.channel_mult = "1,2";
+  c.net.class_cond = true;
+  c.snapshot_every = 3;
+  c.snapshot_count = 4;
+  auto run = Run::create(dir / "r", c);
+  train(*run);
+  EXPECT_TRUE(std::filesystem::exists(dir / "r/snapshots/iter-000000000.png"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "r/snapshots/iter-000000003.png"));
+  SampleOptions o;
+  o.n = 4;
+  o.steps = 2;
+  o.classLabel = 3;
+  auto r = sampleModel(dir / "r", o);
+  EXPECT_EQ(r.samples.shape, (std::vector<int64_t>{4, 28, 28, 1}));
+  EXPECT_EQ(r.samples.labels, (std::vector<int64_t>{3, 3, 3, 3}));
+  EXPECT_EQ(r.nfe, 3);
+  o.classLabel = 10;
+  EXPECT_THROW(sampleModel(dir / "r", o), Error);
+}
+
+TEST(Sampling, NoiseOfSampleIDependsOnlyOnSeedAndI) {
+  test::TempDir dir;
+  auto run = Run::create(dir / "r", toyConfig(2));
+  train(*run);
+  auto big = samplePoints(dir / "r", 10, 256);
+  auto small = samplePoints(dir / "r", 4, 3);
+  for (std::size_t i = 0; i < small.points.size(); ++i) EXPECT_FLOAT_EQ(small.points[i], big.points[i]);
+}
