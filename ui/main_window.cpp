@@ -138,7 +138,7 @@ QWidget* MainWindow::createEnginePanel() {
   m_versionLabel = makeValueLabel(m_engine.version, QStringLiteral("engineVersionLabel"));
   m_torchLabel = makeValueLabel(m_engine.torchVersion, QStringLiteral("torchVersionLabel"));
   m_deviceLabel = makeValueLabel(m_engine.device, QStringLiteral("deviceLabel"));
-  m_threadsLabel = makeValueLabel(threadsText(m_engine.threads), QStringLiteral("threadsLabel"));
+  m_threadsLabel = makeValueLabel(QString::number(m_engine.threads), QStringLiteral("threadsLabel"));
   auto* cudaLabel = makeValueLabel(m_engine.cuda ? tr("available") : tr("not available"),
                                    QStringLiteral("cudaLabel"));
   form->addRow(tr("Engine version"), m_versionLabel);

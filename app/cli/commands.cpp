@@ -76,7 +76,8 @@ int runData(const Args& a) {
 
 // ---- train-teacher ----------------------------------------------------------------------------------
 
-int runTrainTeacher(const Args& a) {
+// Shared by train-teacher and distill: create or resume a run directory, then train it with a progress bar.
+int runTraining(const Args& a, const std::string& method) {
   a.require({"out"});
   const std::string out = a.get("out");
   // Settings named on the command line, in order; --set comes last so it can override anything.
@@ -84,6 +85,7 @@ int runTrainTeacher(const Args& a) {
   for (const char* opt : {"data", "steps", "batch", "seed", "device", "threads"})
     if (a.has(opt)) settings.emplace_back(opt, a.get(opt));
   if (a.has("lr")) settings.emplace_back("teacher.lr", a.get("lr"));
+  if (a.has("teacher")) settings.emplace_back("teacher_model", a.get("teacher"));
   for (const auto& kv : a.all("set")) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) throw UsageError("--set '" + kv + "': expected key=value");
@@ -96,19 +98,21 @@ int runTrainTeacher(const Args& a) {
     if (a.has("config")) throw UsageError("--config cannot be combined with --resume of an existing run");
     std::vector<std::pair<std::string, std::string>> overrides;
     for (const auto& kv : settings)
-      if (kv.first != "data") overrides.push_back(kv);  // an unchanged --data is fine; a changed one is refused
+      if (kv.first != "data" && kv.first != "teacher_model") overrides.push_back(kv);  // an unchanged --data is fine; a changed one is refused
     run = Run::resume(out, overrides);
     if (a.has("data") && a.get("data") != run->config().data)
       throw Error("--resume: run '" + out + "' trains on '" + run->config().data + "', not '" + a.get("data") + "'");
     std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << run->config().steps << "\n";
   } else {
     RunConfig config = a.has("config") ? loadConfigFile(a.get("config")) : RunConfig{};
-    config.method = "teacher";
+    config.method = method;
     for (const auto& [k, v] : settings) applySetting(config, k, v);
+    if (method != "teacher" && config.teacher_model.empty())
+      throw UsageError("--method " + method + " needs --teacher RUN_DIR|CHECKPOINT|FILE.pt");
     run = Run::create(out, config);
   }
   const auto& c = run->config();
-  std::cerr << "teacher on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device " << run->device()
+  std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device " << run->device()
             << " · " << threads() << " threads → " << out << "\n";
 
   installInterruptHandler();
@@ -134,9 +138,20 @@ int runTrainTeacher(const Args& a) {
   } else {
     std::cerr << (s.stopped ? "stopped" : "done") << " at iteration " << s.iteration << " after " << s.wallSec
               << " s; checkpoint " << s.checkpoint << "\n";
-    if (s.stopped) std::cerr << "continue with: onestep train-teacher --out " << out << " --resume\n";
+    if (s.stopped)
+      std::cerr << "continue with: onestep " << (method == "teacher" ? "train-teacher" : "distill --method " + method)
+                << " --out " << out << " --resume\n";
   }
   return s.stopped ? 130 : 0;
+}
+
+int runTrainTeacher(const Args& a) { return runTraining(a, "teacher"); }
+
+int runDistill(const Args& a) {
+  a.require({"method"});
+  const std::string method = a.get("method");
+  if (method != "sid") throw UsageError("--method '" + method + "': expected sid (smm, ect and sct are not built yet)");
+  return runTraining(a, method);
 }
 
 // ---- sample -----------------------------------------------------------------------------------------
@@ -259,6 +274,29 @@ const std::vector<Command>& commands() {
         "  onestep train-teacher --data fashion-mnist --out runs/fmnist --steps 20000 --set net.class_cond=true\n"
         "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"},
        runTrainTeacher},
+      {{"distill",
+        "--method sid --teacher RUN_DIR|CHECKPOINT|FILE.pt --data SPEC --out RUN_DIR [options]",
+        "Distil a teacher into a one-step generator (SiD) in a run directory; sample it with `onestep sample`.\n"
+        "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it.",
+        {{"method", "NAME", "sid (Score identity Distillation)"},
+         {"teacher", "PATH", "the teacher: run directory, checkpoint or TorchScript denoiser"},
+         {"data", "SPEC", "data spec giving the sample shape (default toy:8gaussians)"},
+         {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
+         {"steps", "N", "iterations in total (default 3000)"},
+         {"batch", "B", "samples per iteration (default: 512 points, 64 images)"},
+         {"seed", "S", "seed of every noise source (default 0)"},
+         {"device", "D", "auto, cpu, cuda or cuda:N (default auto)"},
+         {"threads", "T", "LibTorch threads (default: all cores)"},
+         {"config", "FILE", "JSON config file"},
+         {"set", "KEY=VALUE", "any setting, e.g. --set sid.alpha=1.0 (repeatable; see onestep info --settings)", true},
+         {"resume", "", "continue the run in RUN_DIR from its latest checkpoint (or start it)"},
+         {"quiet", "", "no progress bar"},
+         {"json", "", "print the result as JSON on stdout"}},
+        {},
+        false,
+        "  onestep distill --method sid --teacher runs/teacher-8g --data toy:8gaussians --out runs/sid-8g\n"
+        "  onestep sample --model runs/sid-8g --n 2000 --out sid.png      # one step\n"},
+       runDistill},
       {{"sample",
         "--model RUN_DIR|CHECKPOINT|FILE.pt --out PATH [options]",
         "Sample a trained model: .npz (as `data`), .png (a grid or scatter) or a directory (one PNG per sample).\n"

@@ -30,6 +30,17 @@ struct TeacherConfig {
   double grad_clip = 0.0;            // clip gradient norm to this value (0 = off)
 };
 
+// Score identity Distillation (Zhou et al. 2024; mingyuanzhou/SiD sid_training_loop / sid_loss).
+struct SidConfig {
+  double alpha = 1.2;                // weight of the (y_real - y_fake)^2 term; 0.5..1 is steadier on some data
+  double sigma_init = 2.5;           // generator input noise level: x_g = G(sigma_init z; sigma_init)
+  double t_max = 0.8;                // generator-step sigma from t ~ U[0, t_max] on the Karras curve (<= 24.4)
+  double lr_g = 0.0;                 // generator Adam lr; 0 = auto (1e-4 MLP, 1e-5 UNet)
+  double lr_f = 0.0;                 // fake-score Adam lr; 0 = auto (same as lr_g)
+  double loss_scale = 100.0;         // the reference's x100 on the generator loss
+  double ema_halflife = 20000;       // generator EMA half-life in samples
+};
+
 // The teacher's Karras-schedule sampler (EDM "Algorithm 2").
 struct SamplerConfig {
   std::string sampler = "heun";      // "heun" (2nd order) or "euler"
@@ -41,7 +52,8 @@ struct SamplerConfig {
 
 // Everything a run needs; config.json in the run directory holds it with defaults filled in.
 struct RunConfig {
-  std::string method = "teacher";    // what this run trains
+  std::string method = "teacher";    // what this run trains: teacher or sid
+  std::string teacher_model = "";    // distillation: the teacher (run directory, checkpoint or TorchScript file)
   std::string data = "toy:8gaussians";  // data spec (see data.h)
   int64_t steps = 3000;              // iterations to train in total
   int64_t batch = 0;                 // samples per iteration; 0 = auto (512 points, 64 images)
@@ -55,6 +67,7 @@ struct RunConfig {
   int64_t snapshot_count = 0;        // samples in each snapshot (fixed evaluation noise); 0 = auto (1000 points, 64 images)
   NetConfig net;                     // denoiser network
   TeacherConfig teacher;             // EDM training settings
+  SidConfig sid;                     // SiD settings (method sid)
   SamplerConfig sampler;             // sampler for snapshots and default sampling
 };
 

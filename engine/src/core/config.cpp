@@ -17,7 +17,8 @@ using Json = nlohmann::json;
 // Calls f(key, field, help) for every setting. The order is the order of config.json and of help texts.
 template <typename Config, typename F>
 void forEachField(Config& c, F&& f) {
-  f("method", c.method, "what the run trains: teacher");
+  f("method", c.method, "what the run trains: teacher or sid");
+  f("teacher_model", c.teacher_model, "distillation: the teacher run directory, checkpoint or TorchScript file");
   f("data", c.data, "data spec: toy:8gaussians, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR, ...");
   f("steps", c.steps, "iterations to train in total");
   f("batch", c.batch, "samples per iteration; 0 = auto (512 points, 64 images)");
@@ -45,6 +46,13 @@ void forEachField(Config& c, F&& f) {
   f("teacher.p_std", c.teacher.p_std, "standard deviation of ln(sigma) during training");
   f("teacher.sigma_data", c.teacher.sigma_data, "data standard deviation of the preconditioning");
   f("teacher.grad_clip", c.teacher.grad_clip, "gradient norm clip (0 = off)");
+  f("sid.alpha", c.sid.alpha, "SiD alpha (1.2 in the paper; 0.5-1 is steadier on some data)");
+  f("sid.sigma_init", c.sid.sigma_init, "SiD generator noise level: x = G(sigma_init z; sigma_init)");
+  f("sid.t_max", c.sid.t_max, "SiD generator step: t ~ U[0, t_max] on the Karras curve");
+  f("sid.lr_g", c.sid.lr_g, "SiD generator learning rate; 0 = auto (1e-4 MLP, 1e-5 UNet)");
+  f("sid.lr_f", c.sid.lr_f, "SiD fake-score learning rate; 0 = auto (same as sid.lr_g)");
+  f("sid.loss_scale", c.sid.loss_scale, "SiD generator loss scale (x100 in the reference)");
+  f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples");
   f("sampler.sampler", c.sampler.sampler, "heun or euler");
   f("sampler.steps", c.sampler.steps, "Karras schedule steps N (Heun: 2N-1 evaluations)");
   f("sampler.sigma_min", c.sampler.sigma_min, "smallest noise level of the schedule");
@@ -168,6 +176,7 @@ void applySetting(RunConfig& config, const std::string& key, const std::string& 
       }
     });
     if (hits == 1) return applySetting(config, match, value);
+    if (hits > 1) throw Error("setting '" + key + "' is ambiguous: give its full name (e.g. " + match + ")");
     throw Error("unknown setting '" + key + "' (see `onestep info --settings` for the list)");
   }
 }
@@ -176,7 +185,13 @@ void validateConfig(const RunConfig& c) {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw Error("config: " + what);
   };
-  need(c.method == "teacher", "method '" + c.method + "' is not known (expected teacher)");
+  need(c.method == "teacher" || c.method == "sid", "method '" + c.method + "' is not known (expected teacher or sid)");
+  need(c.method == "teacher" || !c.teacher_model.empty(), "method " + c.method + " needs a teacher (--teacher)");
+  need(c.sid.alpha >= 0, "sid.alpha must be >= 0");
+  need(c.sid.sigma_init > 0, "sid.sigma_init must be > 0");
+  need(c.sid.t_max > 0 && c.sid.t_max <= 1, "sid.t_max must be in (0, 1]");
+  need(c.sid.lr_g >= 0 && c.sid.lr_f >= 0, "sid.lr_g and sid.lr_f must be >= 0 (0 = auto)");
+  need(c.sid.ema_halflife > 0, "sid.ema_halflife must be > 0");
   need(!c.data.empty(), "data must name a data spec");
   need(c.steps >= 0, "steps must be >= 0");
   need(c.batch >= 0, "batch must be >= 0 (0 = auto)");

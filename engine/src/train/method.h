@@ -35,7 +35,17 @@ class Method {
                                  const GenerateOptions& options, int* nfe) = 0;
   // Applies a changed config between iterations (learning rates and other live settings).
   virtual void reconfigure(const RunConfig& config) = 0;
+  // The denoiser this method's model samples with (a teacher's EMA network); null for generators.
+  virtual nets::Denoiser* denoiser() { return nullptr; }
 };
+
+// The frozen teacher denoiser of a distillation: a copy of a teacher run's EMA network or a TorchScript
+// denoiser, on `device`; its shape must equal `shape`. Throws Error naming the path.
+std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets::SampleShape& shape,
+                                            torch::Device device);
+
+// One EMA step by half-life in samples (EDM's training_loop.py): returns beta for a batch of `batch` samples.
+double emaBeta(double halflifeSamples, double rampup, int64_t samplesAfter, int64_t batch);
 
 // Fills the config's "auto" settings for the data shape (arch, batch, lr, snapshot count).
 void resolveAutoSettings(RunConfig& config, const nets::SampleShape& shape);
@@ -46,6 +56,10 @@ std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleSh
 
 // The sample shape a data source yields.
 nets::SampleShape shapeOf(const DataInfo& info);
+
+// SiD: Score identity Distillation (sid.cpp).
+std::unique_ptr<Method> makeSidMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                                      data::DataSource* data);
 
 // Teacher: EDM denoising score matching (teacher.cpp).
 std::unique_ptr<Method> makeTeacherMethod(const RunConfig& config, const nets::SampleShape& shape,

@@ -1,4 +1,7 @@
 // The registry of training methods.
+#include <cmath>
+
+#include "api/model.h"
 #include "onestep/error.h"
 #include "train/method.h"
 
@@ -21,12 +24,42 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.batch == 0) c.batch = points ? 512 : 64;
   if (c.teacher.lr == 0) c.teacher.lr = c.net.arch == "mlp" ? 1e-3 : 2e-4;
   if (c.snapshot_count == 0) c.snapshot_count = points ? 1000 : 64;
+  if (c.sid.lr_g == 0) c.sid.lr_g = c.net.arch == "mlp" ? 1e-4 : 1e-5;
+  if (c.sid.lr_f == 0) c.sid.lr_f = c.sid.lr_g;
 }
 
 std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
                                    data::DataSource* data) {
   if (config.method == "teacher") return makeTeacherMethod(config, shape, device, data);
-  throw Error("method '" + config.method + "' is not known (expected teacher)");
+  if (config.method == "sid") return makeSidMethod(config, shape, device, data);
+  throw Error("method '" + config.method + "' is not known (expected teacher or sid)");
+}
+
+std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets::SampleShape& shape,
+                                            torch::Device device) {
+  if (path.empty()) throw Error("distillation needs a teacher (--teacher RUN_DIR|CHECKPOINT|FILE.pt)");
+  // A TorchScript teacher without shape attributes is taken to fit the data (its first call checks it).
+  std::vector<int64_t> fallback = shape.kind == "points" ? std::vector<int64_t>{shape.dim}
+                                                         : std::vector<int64_t>{shape.channels, shape.height, shape.width};
+  auto model = api::loadModel(path, device, fallback);
+  std::unique_ptr<nets::Denoiser> teacher;
+  if (model.scripted) {
+    teacher = std::move(model.scripted);
+  } else {
+    if (!model.method->denoiser())
+      throw Error("teacher '" + path + "': a " + model.meta.method + " run is not a teacher denoiser");
+    teacher = model.method->denoiser()->clone();
+  }
+  if (!(teacher->shape() == shape))
+    throw Error("teacher '" + path + "' denoises " + teacher->shape().text() + " but the data gives " + shape.text());
+  teacher->setTraining(false);
+  for (auto& p : teacher->parameters()) p.set_requires_grad(false);
+  return teacher;
+}
+
+double emaBeta(double halflife, double rampup, int64_t samplesAfter, int64_t batch) {
+  if (rampup > 0) halflife = std::min(halflife, samplesAfter * rampup);
+  return std::pow(0.5, batch / std::max(halflife, 1e-8));
 }
 
 }  // namespace onestep::training

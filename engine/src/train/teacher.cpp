@@ -55,10 +55,7 @@ class TeacherMethod : public Method {
     m_optimizer->step();
 
     // EMA by half-life in samples, with the half-life ramped up as a fraction of samples seen.
-    double halflife = tc.ema_halflife;
-    if (tc.ema_rampup > 0) halflife = std::min(halflife, samplesAfter * tc.ema_rampup);
-    const double beta = std::pow(0.5, m_config.batch / std::max(halflife, 1e-8));
-    nets::emaUpdate(*m_ema, *m_net, beta);
+    nets::emaUpdate(*m_ema, *m_net, emaBeta(tc.ema_halflife, tc.ema_rampup, samplesAfter, m_config.batch));
 
     std::map<std::string, double> out{{"loss", value}, {"lr", lr}};
     if (tc.grad_clip > 0) out["grad_norm"] = gradNorm;
@@ -99,6 +96,7 @@ class TeacherMethod : public Method {
   }
 
   void reconfigure(const RunConfig& config) override { m_config = config; }
+  nets::Denoiser* denoiser() override { return m_ema.get(); }
 
  private:
   RunConfig m_config;

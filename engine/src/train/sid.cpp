@@ -1,0 +1,172 @@
+// SiD: Score identity Distillation (Zhou et al., ICML 2024, arXiv 2404.04057), as mingyuanzhou/SiD's
+// sid_training_loop.py and loss.py do it (ALGORITHMS.md). Data-free: the generator G and the fake score
+// f_psi start as copies of the frozen teacher f_phi; one iteration = one fake-score step + one generator step.
+#include <cmath>
+
+#include "diffusion/edm.h"
+#include "onestep/error.h"
+#include "train/method.h"
+
+namespace onestep::training {
+namespace {
+
+// Adam with betas (0, 0.999), as both SiD optimisers.
+std::unique_ptr<torch::optim::Adam> makeAdam(nets::Denoiser& d, double lr) {
+  return std::make_unique<torch::optim::Adam>(d.parameters(),
+                                              torch::optim::AdamOptions(lr).betas({0.0, 0.999}).eps(1e-8));
+}
+
+void setLr(torch::optim::Adam& opt, double lr) {
+  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
+// nan_to_num on every gradient (the reference does this before each optimiser step).
+void sanitiseGrads(nets::Denoiser& d) {
+  torch::NoGradGuard guard;
+  for (auto& p : d.parameters())
+    if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 0.0, 0.0);
+}
+
+class SidMethod : public Method {
+ public:
+  SidMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device)
+      : m_config(config), m_shape(shape), m_device(device) {
+    m_teacher = loadTeacher(config.teacher_model, shape, device);
+    m_generator = m_teacher->clone();
+    m_fake = m_teacher->clone();
+    for (auto* d : {m_generator.get(), m_fake.get()})
+      for (auto& p : d->parameters()) p.set_requires_grad(true);
+    m_ema = m_generator->clone();
+    m_ema->setTraining(false);
+    m_optG = makeAdam(*m_generator, config.sid.lr_g);
+    m_optF = makeAdam(*m_fake, config.sid.lr_f);
+  }
+
+  int64_t batchSize() const override { return m_config.batch; }
+
+  // x_g = G(sigma_init z; sigma_init).
+  torch::Tensor generateWith(nets::Denoiser& g, const torch::Tensor& z, const torch::Tensor& labels) {
+    const double s = m_config.sid.sigma_init;
+    return g.denoise(z * s, torch::full({z.size(0)}, s, z.options()), labels);
+  }
+
+  std::map<std::string, double> step(int64_t samplesBefore) override {
+    const auto& c = m_config.sid;
+    const int64_t b = m_config.batch;
+    auto opts = torch::TensorOptions().device(m_device);
+    torch::Tensor labels = randomLabels(b);
+    m_generator->setTraining(true);
+    m_fake->setTraining(true);
+
+    // 1. Fake-score step: plain EDM denoising loss on detached generator samples.
+    torch::Tensor xg;
+    {
+      torch::NoGradGuard guard;
+      xg = generateWith(*m_generator, torch::randn(m_shape.batchShape(b), opts), labels);
+    }
+    auto fakeDenoise = [&](const torch::Tensor& x, const torch::Tensor& sigma) { return m_fake->denoise(x, sigma, labels); };
+    auto lossF = diffusion::edmLoss(fakeDenoise, xg, m_config.teacher.p_mean, m_config.teacher.p_std,
+                                    m_config.teacher.sigma_data)
+                     .mean();
+    const double lossFValue = lossF.item<double>();
+    if (!std::isfinite(lossFValue)) throw Error("sid: fake-score loss is not finite; parameters left unchanged");
+    m_optF->zero_grad();
+    lossF.backward();
+    sanitiseGrads(*m_fake);
+    setLr(*m_optF, c.lr_f);
+    m_optF->step();
+
+    // 2. Generator step (fresh noise): sigma on the Karras curve for t ~ U[0, t_max], sigma in [0.002, 24.4].
+    auto z = torch::randn(m_shape.batchShape(b), opts);
+    auto x = generateWith(*m_generator, z, labels);
+    std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
+    view[0] = b;
+    const auto& sc = m_config.sampler;
+    const double a = std::pow(sc.sigma_max, 1.0 / sc.rho), bmin = std::pow(sc.sigma_min, 1.0 / sc.rho);
+    auto t = torch::rand({b}, opts) * c.t_max;
+    auto sigma = (a + (1 - t) * (bmin - a)).pow(sc.rho);
+    auto xt = x + sigma.reshape(view) * torch::randn_like(x);
+    // The teacher's and the fake score's parameters take no step here, but gradients flow through their inputs.
+    auto yReal = m_teacher->denoise(xt, sigma, labels);
+    auto yFake = m_fake->denoise(xt, sigma, labels);
+    std::vector<int64_t> dims;
+    for (int64_t d = 1; d < x.dim(); ++d) dims.push_back(d);
+    auto w = (x - yReal).abs().mean(dims, /*keepdim=*/true).clamp_min(1e-5).detach();
+    auto diff = yReal - yFake;
+    auto perSample = (diff * ((yReal - x) - c.alpha * diff) / w).flatten(1).sum(1);
+    auto lossG = perSample.mean() * c.loss_scale;
+    const double lossGValue = lossG.item<double>();
+    if (!std::isfinite(lossGValue)) throw Error("sid: generator loss is not finite; generator left unchanged");
+    m_optG->zero_grad();
+    lossG.backward();
+    sanitiseGrads(*m_generator);
+    // f_psi's gradients from this backward pass are discarded by its zero_grad in the next fake-score step.
+    setLr(*m_optG, c.lr_g);
+    m_optG->step();
+
+    nets::emaUpdate(*m_ema, *m_generator, emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
+    return {{"loss_fake", lossFValue}, {"loss_gen", lossGValue}};
+  }
+
+  void save(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive g, f, e, og, of;
+    m_generator->save(g);
+    m_fake->save(f);
+    m_ema->save(e);
+    m_optG->save(og);
+    m_optF->save(of);
+    archive.write("generator", g);
+    archive.write("fake_score", f);
+    archive.write("ema", e);
+    archive.write("optimizer_g", og);
+    archive.write("optimizer_f", of);
+  }
+
+  void load(torch::serialize::InputArchive& archive) override {
+    torch::serialize::InputArchive g, f, e, og, of;
+    archive.read("generator", g);
+    archive.read("fake_score", f);
+    archive.read("ema", e);
+    m_generator->load(g);
+    m_fake->load(f);
+    m_ema->load(e);
+    if (archive.try_read("optimizer_g", og)) m_optG->load(og);
+    if (archive.try_read("optimizer_f", of)) m_optF->load(of);
+    for (auto* d : {m_generator.get(), m_fake.get(), m_ema.get()}) d->to(m_device);
+  }
+
+  torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels, const GenerateOptions& options,
+                         int* nfe) override {
+    torch::NoGradGuard guard;
+    nets::Denoiser& g = options.ema ? *m_ema : *m_generator;
+    g.setTraining(false);
+    if (nfe) *nfe = 1;
+    return generateWith(g, noise.to(m_device), labels);
+  }
+
+  void reconfigure(const RunConfig& config) override { m_config = config; }
+
+ private:
+  torch::Tensor randomLabels(int64_t b) {
+    if (!m_config.net.class_cond || m_shape.numClasses <= 0) return {};
+    return torch::randint(m_shape.numClasses, {b}, torch::kLong).to(m_device);
+  }
+
+  RunConfig m_config;
+  nets::SampleShape m_shape;
+  torch::Device m_device;
+  std::unique_ptr<nets::Denoiser> m_teacher;    // f_phi, frozen
+  std::unique_ptr<nets::Denoiser> m_generator;  // G, one step from sigma_init
+  std::unique_ptr<nets::Denoiser> m_fake;       // f_psi, the generator distribution's score
+  std::unique_ptr<nets::Denoiser> m_ema;        // EMA of G, used for sampling
+  std::unique_ptr<torch::optim::Adam> m_optG, m_optF;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> makeSidMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                                      data::DataSource*) {
+  return std::make_unique<SidMethod>(config, shape, device);
+}
+
+}  // namespace onestep::training
