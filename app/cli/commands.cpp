@@ -107,7 +107,9 @@ int runTraining(const Args& a, const std::string& method) {
     RunConfig config = a.has("config") ? loadConfigFile(a.get("config")) : RunConfig{};
     config.method = method;
     for (const auto& [k, v] : settings) applySetting(config, k, v);
-    if (method != "teacher" && config.teacher_model.empty())
+    if (method == "smm" && !config.teacher_model.empty())
+      throw UsageError("--method smm trains from scratch and takes no --teacher");
+    if (method != "teacher" && method != "smm" && config.teacher_model.empty())
       throw UsageError("--method " + method + " needs --teacher RUN_DIR|CHECKPOINT|FILE.pt");
     run = Run::create(out, config);
   }
@@ -150,7 +152,8 @@ int runTrainTeacher(const Args& a) { return runTraining(a, "teacher"); }
 int runDistill(const Args& a) {
   a.require({"method"});
   const std::string method = a.get("method");
-  if (method != "sid") throw UsageError("--method '" + method + "': expected sid (smm, ect and sct are not built yet)");
+  if (method != "sid" && method != "smm" && method != "ect" && method != "sct")
+    throw UsageError("--method '" + method + "': expected sid, smm, ect or sct");
   return runTraining(a, method);
 }
 
@@ -275,11 +278,16 @@ const std::vector<Command>& commands() {
         "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"},
        runTrainTeacher},
       {{"distill",
-        "--method sid --teacher RUN_DIR|CHECKPOINT|FILE.pt --data SPEC --out RUN_DIR [options]",
-        "Distil a teacher into a one-step generator (SiD) in a run directory; sample it with `onestep sample`.\n"
-        "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it.",
-        {{"method", "NAME", "sid (Score identity Distillation)"},
-         {"teacher", "PATH", "the teacher: run directory, checkpoint or TorchScript denoiser"},
+        "--method sid|smm|ect|sct [--teacher RUN_DIR|CHECKPOINT|FILE.pt] --data SPEC --out RUN_DIR [options]",
+        "Train a one-step generator in a run directory; sample it with `onestep sample` (1 step; 2 for ect/sct).\n"
+        "  sid  Score identity Distillation: data-free, generator and fake score start from the teacher\n"
+        "  smm  Score Mismatching: generator and score net from scratch on the data (no teacher)\n"
+        "  ect  Easy Consistency Tuning: the teacher tuned into a consistency model on the data\n"
+        "  sct  Stable Consistency Tuning: ECT with a reference-batch target (sct.ref_batch)\n"
+        "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it, and\n"
+        "--resume --set KEY=VALUE changes a setting (e.g. a learning rate) from there on.",
+        {{"method", "NAME", "sid, smm, ect or sct"},
+         {"teacher", "PATH", "the teacher (sid, ect, sct): run directory, checkpoint or TorchScript denoiser"},
          {"data", "SPEC", "data spec giving the sample shape (default toy:8gaussians)"},
          {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
          {"steps", "N", "iterations in total (default 3000)"},
@@ -295,7 +303,10 @@ const std::vector<Command>& commands() {
         {},
         false,
         "  onestep distill --method sid --teacher runs/teacher-8g --data toy:8gaussians --out runs/sid-8g\n"
-        "  onestep sample --model runs/sid-8g --n 2000 --out sid.png      # one step\n"},
+        "  onestep distill --method ect --teacher runs/teacher-8g --data toy:8gaussians --out runs/ect-8g\n"
+        "  onestep distill --method smm --data toy:8gaussians --out runs/smm-8g --steps 2000\n"
+        "  onestep sample --model runs/sid-8g --n 2000 --out sid.png      # one step\n"
+        "  onestep sample --model runs/ect-8g --steps 2 --out ect.png     # two steps\n"},
        runDistill},
       {{"sample",
         "--model RUN_DIR|CHECKPOINT|FILE.pt --out PATH [options]",
@@ -306,7 +317,7 @@ const std::vector<Command>& commands() {
          {"seed", "S", "noise seed (default 0)"},
          {"out", "PATH", ".npz, .png or a directory"},
          {"sampler", "NAME", "heun or euler (default: the run's, heun)"},
-         {"steps", "K", "schedule steps (default: the run's, 18 = 35 NFE with Heun)"},
+         {"steps", "K", "teachers: schedule steps (default 18 = 35 NFE with Heun); generators: 1, or 2 for ect/sct"},
          {"class", "C", "class label for conditional models (default: random)"},
          {"no-ema", "", "use the online weights instead of the EMA"},
          {"device", "D", "auto, cpu, cuda"},

@@ -22,7 +22,7 @@ py() { local n=$1; shift; if $PY -c "$1" 2>"$T/err"; then pass "$n"; else fail "
 
 # --- help ---------------------------------------------------------------------------------------
 expect_ok "top-level help" "$ONESTEP" --help
-for c in data train-teacher sample info energy; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
+for c in data train-teacher distill sample info energy; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
 expect_error "no command" 2 "usage" "$ONESTEP"
 expect_error "unknown option" 2 "unknown option --stepz" "$ONESTEP" train-teacher --out "$T/x" --stepz 3
 
@@ -95,6 +95,30 @@ expect_error "bad device" 1 "device 'tpu'" "$ONESTEP" train-teacher --data toy:m
 echo '{"teacher": {"lr": "fast"}}' > "$T/bad.json"
 expect_error "bad config file" 1 "bad.json.*teacher.lr" "$ONESTEP" train-teacher --data toy:moons --out "$T/r5" --config "$T/bad.json"
 [ ! -e "$T/r2/config.json" ] && [ ! -e "$T/r4/config.json" ] && pass "no run written for bad settings" || fail "run written for bad settings"
+
+# --- distill: the four one-step methods ------------------------------------------------------------
+for m in sid ect sct; do
+  expect_ok "distill $m" "$ONESTEP" distill --method $m --teacher "$T/run" --data toy:moons --out "$T/$m" --steps 30 --batch 128 --quiet
+done
+expect_ok "distill smm (no teacher)" "$ONESTEP" distill --method smm --data toy:moons --out "$T/smm" --steps 30 --batch 128 --quiet
+for m in sid smm ect sct; do
+  expect_ok "sample $m" "$ONESTEP" sample --model "$T/$m" --n 500 --out "$T/$m.npz" --json
+  py "$m samples in one step" "import json, numpy as n; assert json.load(open('$T/out'))['nfe']==1; a=n.load('$T/$m.npz')['arr_0']; assert a.shape==(500,2) and n.isfinite(a).all()"
+  py "$m metrics has losses and it/s" "import json; l=[json.loads(x) for x in open('$T/$m/metrics.jsonl')]; assert l[-1]['iteration']==30 and 'it_per_s' in l[-1] and any(k.startswith('loss') for k in l[-1]), l[-1]"
+done
+expect_ok "sample ect in two steps" "$ONESTEP" sample --model "$T/ect" --n 100 --steps 2 --out "$T/ect2.npz" --json
+py "two steps are 2 NFE" "import json; assert json.load(open('$T/out'))['nfe']==2"
+expect_error "generator in two steps refused" 1 "sid.*one step" "$ONESTEP" sample --model "$T/sid" --steps 2 --out "$T/x.npz"
+expect_error "distill without teacher" 2 "method ect needs --teacher" "$ONESTEP" distill --method ect --data toy:moons --out "$T/x1"
+expect_error "smm takes no teacher" 2 "smm trains from scratch" "$ONESTEP" distill --method smm --teacher "$T/run" --data toy:moons --out "$T/x2"
+expect_error "unknown method" 2 "expected sid, smm, ect or sct" "$ONESTEP" distill --method gan --teacher "$T/run" --out "$T/x3"
+expect_error "missing teacher" 1 "teacher.*nope.*not found" "$ONESTEP" distill --method sid --teacher "$T/nope" --data toy:moons --out "$T/x4"
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  expect_error "teacher of another shape" 1 "denoises points\[2\] but the data gives images\[1x28x28\]" "$ONESTEP" distill --method sid --teacher "$T/run" --data fashion-mnist --out "$T/x5"
+fi
+[ ! -e "$T/x4/config.json" ] && [ ! -e "$T/x5/config.json" ] && pass "no run written for a bad teacher" || fail "run written for a bad teacher"
+expect_ok "resume distill with a changed setting" "$ONESTEP" distill --method sid --out "$T/sid" --resume --steps 40 --set sid.alpha=1.0 --quiet
+py "changed setting saved and run continued" "import json; c=json.load(open('$T/sid/config.json')); assert c['sid']['alpha']==1.0; l=[json.loads(x) for x in open('$T/sid/metrics.jsonl')]; assert l[-1]['iteration']==40"
 
 # --- TorchScript denoisers -----------------------------------------------------------------------
 if $PY -c "import torch" 2>/dev/null; then

@@ -43,13 +43,13 @@ TEST(Config, MissingKeysKeepDefaultsUnknownKeysAreErrors) {
 TEST(Config, ApplySettingParsesTypesAndShortNames) {
   RunConfig c;
   applySetting(c, "teacher.lr", "2e-4");
-  applySetting(c, "p_mean", "-1.0");  // short form of teacher.p_mean
+  applySetting(c, "grad_clip", "2.5");  // short form of teacher.grad_clip
   applySetting(c, "teacher.ema_halflife", "5000");
   EXPECT_THROW(applySetting(c, "ema_halflife", "1"), Error);  // teacher.* and sid.* both have one
   applySetting(c, "net.class_cond", "true");
   EXPECT_DOUBLE_EQ(c.teacher.lr, 2e-4);
   EXPECT_DOUBLE_EQ(c.teacher.ema_halflife, 5000);
-  EXPECT_DOUBLE_EQ(c.teacher.p_mean, -1.0);
+  EXPECT_DOUBLE_EQ(c.teacher.grad_clip, 2.5);
   EXPECT_TRUE(c.net.class_cond);
   EXPECT_THROW(applySetting(c, "steps", "12x"), Error);
   EXPECT_THROW(applySetting(c, "net.class_cond", "maybe"), Error);

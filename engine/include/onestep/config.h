@@ -41,6 +41,45 @@ struct SidConfig {
   double ema_halflife = 20000;       // generator EMA half-life in samples
 };
 
+// Easy Consistency Tuning (Geng et al. 2024, locuslab/ect training/loss.py ECMLoss), also the base of SCT.
+struct ConsistencyConfig {
+  double p_mean = -1.1;              // ln(t) ~ N(p_mean, p_std^2) for the training time t
+  double p_std = 2.0;                //
+  double k = 8.0;                    // r(t) = t (1 - (1 + k sigmoid(-b t)) / q^(s+1)), clamped >= 0
+  double b = 1.0;                    //
+  double q = 2.0;                    // each stage s divides t - r by q
+  double stage_samples = 128000;     // training samples per stage (3.2M images on CIFAR-10)
+  double huber_c = 0.0;              // pseudo-Huber sqrt(d + c^2) - c on the squared distance d; 0 = L2 norm
+  double lr = 1e-4;                  // RAdam learning rate
+  double dropout = -1.0;             // dropout of the consistency model; -1 = keep the teacher's (0.2 in ECT)
+  double ema_halflife = 20000;       // EMA half-life in samples
+  double sigma_min = 0.002;          // boundary f(x, sigma_min) = x when sampling
+  double sigma_max = 0.0;            // one-step sampling: x = f(sigma_max z, sigma_max); 0 = auto (80 images, 10 points:
+                                     // lognormal t rarely reaches 80, and 2-D data is pure noise at 10 already)
+  double t_mid = 0.821;              // two-step sampling: x = f(x1 + t_mid n, t_mid)
+};
+
+// Stable Consistency Tuning (Wang et al. 2024): ECT with a reference-batch score-identity target.
+struct SctConfig {
+  int64_t ref_batch = 256;           // data samples in the reference batch (besides each sample's own)
+  bool same_class = true;            // class-labelled data: only same-class references count
+};
+
+// Score Mismatching: a generator and an epsilon-predicting score net trained from scratch on 10 small noise levels.
+struct SmmConfig {
+  int latent = 0;                    // generator input size; 0 = auto (8 for points, 64 for images)
+  int gen_hidden = 0;                // generator MLP width (points) or last conv channels (images); 0 = auto (256, 64)
+  int gen_depth = 3;                 // points: generator MLP hidden layers
+  int levels = 10;                   // noise levels T: beta = linspace(beta_min, beta_max, T), sigma_t = sqrt(1 - prod(1-beta))
+  double beta_min = 1e-4;            //
+  double beta_max = 0.02;            //
+  double lr_g = 0.0;                 // generator Adam lr, betas (0, 0.99); 0 = auto (1e-3 MLP, 2.5e-3 images)
+  double lr_s = 0.0;                 // score-net Adam lr; 0 = auto (same as smm.lr_g)
+  double r1_gamma = 0.01;            // lazy R1 weight on noisy reals
+  int r1_every = 16;                 // iterations between R1 penalties (0 = off)
+  double ema_halflife = 20000;       // generator EMA half-life in samples
+};
+
 // The teacher's Karras-schedule sampler (EDM "Algorithm 2").
 struct SamplerConfig {
   std::string sampler = "heun";      // "heun" (2nd order) or "euler"
@@ -52,7 +91,7 @@ struct SamplerConfig {
 
 // Everything a run needs; config.json in the run directory holds it with defaults filled in.
 struct RunConfig {
-  std::string method = "teacher";    // what this run trains: teacher or sid
+  std::string method = "teacher";    // what this run trains: teacher, sid, smm, ect or sct
   std::string teacher_model = "";    // distillation: the teacher (run directory, checkpoint or TorchScript file)
   std::string data = "toy:8gaussians";  // data spec (see data.h)
   int64_t steps = 3000;              // iterations to train in total
@@ -68,6 +107,9 @@ struct RunConfig {
   NetConfig net;                     // denoiser network
   TeacherConfig teacher;             // EDM training settings
   SidConfig sid;                     // SiD settings (method sid)
+  ConsistencyConfig ct;              // ECT settings (methods ect and sct)
+  SctConfig sct;                     // SCT's reference-batch target (method sct)
+  SmmConfig smm;                     // Score Mismatching settings (method smm)
   SamplerConfig sampler;             // sampler for snapshots and default sampling
 };
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "onestep/config.h"
+#include "onestep/samples.h"
 
 namespace onestep {
 
@@ -59,6 +60,14 @@ class Run {
   void logMetrics(const std::map<std::string, double>& values);
   // Writes snapshots/iter-NNNNNNNNN.png from the fixed evaluation noise; returns its path.
   std::string writeSnapshot();
+  // Samples the model (EMA weights) from the first n of the fixed evaluation noise (n <= 0 or above
+  // snapshot_count: all of it), so previews at different iterations are comparable. `steps`: generator steps
+  // (consistency models 1 or 2; 0 = default).
+  SampleSet preview(int64_t n = 0, int steps = 0);
+  // Changes settings between iterations (learning rates, sid.alpha, ...): takes effect at the next step, is
+  // saved to config.json and logged in metrics.jsonl as {"set": {...}}. Throws Error for a bad value or a
+  // setting that defines the run (data, method, seed, teacher, networks); the run is then unchanged.
+  void changeSettings(const std::vector<std::pair<std::string, std::string>>& settings);
 
   const RunConfig& config() const;      // the config in force (defaults filled in)
   const std::string& dir() const;       // the run directory

@@ -29,6 +29,7 @@ LoadedModel loadModel(const std::string& path, torch::Device device, const std::
 uint64_t mixSeed(uint64_t x);
 // Standard-normal noise for samples [first, first+n) of a seed: sample i's noise depends on (seed, i) only,
 // so any batch size or sample count gives the same noise for the same sample.
-torch::Tensor sampleNoise(const nets::SampleShape& shape, uint64_t seed, int64_t first, int64_t n);
+// perSample is one sample's noise shape, e.g. {2} or {1, 28, 28}.
+torch::Tensor sampleNoise(const std::vector<int64_t>& perSample, uint64_t seed, int64_t first, int64_t n);
 
 }  // namespace onestep::api

@@ -17,8 +17,9 @@ uint64_t mixSeed(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-torch::Tensor sampleNoise(const nets::SampleShape& shape, uint64_t seed, int64_t first, int64_t n) {
-  auto one = shape.batchShape(1);
+torch::Tensor sampleNoise(const std::vector<int64_t>& perSample, uint64_t seed, int64_t first, int64_t n) {
+  std::vector<int64_t> one = {1};
+  one.insert(one.end(), perSample.begin(), perSample.end());
   std::vector<torch::Tensor> parts;
   parts.reserve(static_cast<std::size_t>(n));
   for (int64_t i = first; i < first + n; ++i) {
@@ -103,7 +104,11 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   if (options.steps > 0) sampler.steps = options.steps;
   if (sampler.sampler != "heun" && sampler.sampler != "euler")
     throw Error("sampler '" + sampler.sampler + "': expected heun or euler");
-  const int classes = m.kind == "checkpoint" ? (m.config.net.class_cond ? m.shape.numClasses : 0) : m.shape.numClasses;
+  const int classes = m.method ? m.method->numClasses() : m.shape.numClasses;
+  // The generator's input noise (a latent vector for Score Mismatching, else sample-shaped).
+  auto sampleDims = m.shape.batchShape(1);
+  sampleDims.erase(sampleDims.begin());
+  auto noiseDims = m.method && !m.method->latentShape().empty() ? m.method->latentShape() : sampleDims;
   if (options.classLabel >= 0 && options.classLabel >= classes)
     throw Error("class " + std::to_string(options.classLabel) + ": the model has " + std::to_string(classes) +
                 " classes" + (classes == 0 ? " (it is unconditional)" : ""));
@@ -113,7 +118,7 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   const double start = nowSec();
   for (int64_t first = 0; first < options.n; first += options.batch) {
     const int64_t b = std::min(options.batch, options.n - first);
-    auto noise = api::sampleNoise(m.shape, options.seed, first, b).to(device);
+    auto noise = api::sampleNoise(noiseDims, options.seed, first, b).to(device);
     torch::Tensor labels;
     if (classes > 0) {
       if (options.classLabel >= 0) {
@@ -130,6 +135,9 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
       training::GenerateOptions g;
       g.sampler = sampler;
       g.ema = options.ema;
+      g.steps = options.steps;
+      // A second generator step re-noises with its own per-sample noise, also a function of (seed, i) only.
+      if (options.steps == 2) g.stepNoise = api::sampleNoise(sampleDims, api::mixSeed(options.seed ^ 0x5733f2ULL), first, b);
       x = m.method->generate(noise, labels, g, &result.nfe);
     } else {
       auto fn = [&](const torch::Tensor& xi, const torch::Tensor& sigma) { return m.scripted->denoise(xi, sigma, labels); };

@@ -17,7 +17,7 @@ using Json = nlohmann::json;
 // Calls f(key, field, help) for every setting. The order is the order of config.json and of help texts.
 template <typename Config, typename F>
 void forEachField(Config& c, F&& f) {
-  f("method", c.method, "what the run trains: teacher or sid");
+  f("method", c.method, "what the run trains: teacher, sid, smm, ect or sct");
   f("teacher_model", c.teacher_model, "distillation: the teacher run directory, checkpoint or TorchScript file");
   f("data", c.data, "data spec: toy:8gaussians, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR, ...");
   f("steps", c.steps, "iterations to train in total");
@@ -53,6 +53,32 @@ void forEachField(Config& c, F&& f) {
   f("sid.lr_f", c.sid.lr_f, "SiD fake-score learning rate; 0 = auto (same as sid.lr_g)");
   f("sid.loss_scale", c.sid.loss_scale, "SiD generator loss scale (x100 in the reference)");
   f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples");
+  f("ct.p_mean", c.ct.p_mean, "ECT/SCT: mean of ln(t)");
+  f("ct.p_std", c.ct.p_std, "ECT/SCT: standard deviation of ln(t)");
+  f("ct.k", c.ct.k, "ECT/SCT: r(t) = t (1 - (1 + k sigmoid(-b t)) / q^(stage+1))");
+  f("ct.b", c.ct.b, "ECT/SCT: b of the r(t) mapping");
+  f("ct.q", c.ct.q, "ECT/SCT: t - r shrinks by q at each stage");
+  f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage");
+  f("ct.huber_c", c.ct.huber_c, "ECT/SCT: pseudo-Huber c (0 = L2 norm)");
+  f("ct.lr", c.ct.lr, "ECT/SCT: RAdam learning rate");
+  f("ct.dropout", c.ct.dropout, "ECT/SCT: dropout of the consistency model (-1 = the teacher's)");
+  f("ct.ema_halflife", c.ct.ema_halflife, "ECT/SCT: EMA half-life in samples");
+  f("ct.sigma_min", c.ct.sigma_min, "ECT/SCT: boundary time where f(x) = x");
+  f("ct.sigma_max", c.ct.sigma_max, "ECT/SCT: one-step sampling starts at sigma_max z; 0 = auto (80 images, 10 points)");
+  f("ct.t_mid", c.ct.t_mid, "ECT/SCT: intermediate time of two-step sampling");
+  f("sct.ref_batch", c.sct.ref_batch, "SCT: data samples in the reference batch of the target");
+  f("sct.same_class", c.sct.same_class, "SCT: with class labels, only same-class references count");
+  f("smm.latent", c.smm.latent, "Score Mismatching: generator latent size; 0 = auto (8 points, 64 images)");
+  f("smm.gen_hidden", c.smm.gen_hidden, "Score Mismatching: generator width (MLP) or last conv channels; 0 = auto (256, 64)");
+  f("smm.gen_depth", c.smm.gen_depth, "Score Mismatching: generator MLP hidden layers");
+  f("smm.levels", c.smm.levels, "Score Mismatching: number of noise levels T");
+  f("smm.beta_min", c.smm.beta_min, "Score Mismatching: first beta of the schedule");
+  f("smm.beta_max", c.smm.beta_max, "Score Mismatching: last beta of the schedule");
+  f("smm.lr_g", c.smm.lr_g, "Score Mismatching: generator lr; 0 = auto (1e-3 MLP, 2.5e-3 images)");
+  f("smm.lr_s", c.smm.lr_s, "Score Mismatching: score-net lr; 0 = auto (same as smm.lr_g)");
+  f("smm.r1_gamma", c.smm.r1_gamma, "Score Mismatching: lazy R1 weight");
+  f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");
+  f("smm.ema_halflife", c.smm.ema_halflife, "Score Mismatching: generator EMA half-life in samples");
   f("sampler.sampler", c.sampler.sampler, "heun or euler");
   f("sampler.steps", c.sampler.steps, "Karras schedule steps N (Heun: 2N-1 evaluations)");
   f("sampler.sigma_min", c.sampler.sigma_min, "smallest noise level of the schedule");
@@ -185,8 +211,29 @@ void validateConfig(const RunConfig& c) {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw Error("config: " + what);
   };
-  need(c.method == "teacher" || c.method == "sid", "method '" + c.method + "' is not known (expected teacher or sid)");
-  need(c.method == "teacher" || !c.teacher_model.empty(), "method " + c.method + " needs a teacher (--teacher)");
+  need(c.method == "teacher" || c.method == "sid" || c.method == "smm" || c.method == "ect" || c.method == "sct",
+       "method '" + c.method + "' is not known (expected teacher, sid, smm, ect or sct)");
+  need(c.method == "teacher" || c.method == "smm" || !c.teacher_model.empty(),
+       "method " + c.method + " needs a teacher (--teacher)");
+  need(c.ct.p_std > 0, "ct.p_std must be > 0");
+  need(c.ct.k >= 0 && c.ct.b >= 0, "ct.k and ct.b must be >= 0");
+  need(c.ct.q > 1, "ct.q must be > 1");
+  need(c.ct.stage_samples > 0, "ct.stage_samples must be > 0");
+  need(c.ct.huber_c >= 0, "ct.huber_c must be >= 0");
+  need(c.ct.lr > 0, "ct.lr must be > 0");
+  need(c.ct.dropout == -1 || (c.ct.dropout >= 0 && c.ct.dropout < 1), "ct.dropout must be -1 or in [0, 1)");
+  need(c.ct.ema_halflife > 0, "ct.ema_halflife must be > 0");
+  need(c.ct.sigma_min > 0 && c.ct.t_mid > c.ct.sigma_min && (c.ct.sigma_max == 0 || c.ct.sigma_max > c.ct.t_mid),
+       "ct needs 0 < sigma_min < t_mid < sigma_max (sigma_max 0 = auto)");
+  need(c.sct.ref_batch >= 0 && c.sct.ref_batch <= 65536, "sct.ref_batch must be in 0..65536");
+  need(c.smm.latent >= 0 && c.smm.latent <= 4096, "smm.latent must be in 0..4096 (0 = auto)");
+  need((c.smm.gen_hidden == 0 || c.smm.gen_hidden >= 4) && c.smm.gen_depth >= 1, "smm.gen_hidden must be 0 (auto) or >= 4 and smm.gen_depth >= 1");
+  need(c.smm.levels >= 1 && c.smm.levels <= 1000, "smm.levels must be in 1..1000");
+  need(c.smm.beta_min > 0 && c.smm.beta_max >= c.smm.beta_min && c.smm.beta_max < 1,
+       "smm needs 0 < beta_min <= beta_max < 1");
+  need(c.smm.lr_g >= 0 && c.smm.lr_s >= 0, "smm.lr_g and smm.lr_s must be >= 0 (0 = auto)");
+  need(c.smm.r1_gamma >= 0 && c.smm.r1_every >= 0, "smm.r1_gamma and smm.r1_every must be >= 0");
+  need(c.smm.ema_halflife > 0, "smm.ema_halflife must be > 0");
   need(c.sid.alpha >= 0, "sid.alpha must be >= 0");
   need(c.sid.sigma_init > 0, "sid.sigma_init must be > 0");
   need(c.sid.t_max > 0 && c.sid.t_max <= 1, "sid.t_max must be in (0, 1]");

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/util.h"
+#include "io/atomic_file.h"
 #include "nets/mlp.h"
 #include "nets/unet.h"
 #include "onestep/error.h"
@@ -72,6 +73,10 @@ class NativeDenoiser : public Denoiser {
   const SampleShape& shape() const override { return m_shape; }
   void save(torch::serialize::OutputArchive& archive) const override { m_module->save(archive); }
   void load(torch::serialize::InputArchive& archive) override { m_module->load(archive); }
+  bool setDropout(double p) override {
+    m_raw->setDropout(p);
+    return true;
+  }
 
  private:
   std::shared_ptr<torch::nn::Module> m_module;
@@ -111,6 +116,11 @@ class ScriptedDenoiser : public Denoiser {
   }
   const SampleShape& shape() const override { return m_shape; }
   bool isTorchScript() const override { return true; }
+  void saveTorchScript(const std::string& path) const override {
+    std::ostringstream bytes;
+    m_module.save(bytes);
+    io::writeFileAtomic(path, bytes.str());
+  }
   void save(torch::serialize::OutputArchive& archive) const override {
     for (const auto& p : m_module.named_parameters()) archive.write(p.name, p.value);
     for (const auto& b : m_module.named_buffers()) archive.write(b.name, b.value, /*is_buffer=*/true);
@@ -143,25 +153,28 @@ int intAttr(const torch::jit::Module& m, const char* name, int fallback) {
 
 }  // namespace
 
-std::unique_ptr<Denoiser> makeNativeDenoiser(const NetConfig& config, const SampleShape& shape, double sigmaData) {
+std::shared_ptr<torch::nn::Module> makeRawModule(const NetConfig& config, const SampleShape& shape) {
   const int classes = config.class_cond ? shape.numClasses : 0;
   if (config.class_cond && shape.numClasses <= 0)
     throw Error("net.class_cond is on but the data has no class labels");
-  SampleShape s = shape;
-  s.numClasses = classes;
-  std::shared_ptr<torch::nn::Module> module;
   if (config.arch == "mlp") {
     if (shape.kind != "points") throw Error("net.arch mlp needs point data; use unet for " + shape.text());
-    module = Mlp(shape.dim, config.hidden, config.depth, classes, config.dropout).ptr();
-  } else if (config.arch == "unet") {
+    return Mlp(shape.dim, config.hidden, config.depth, classes, config.dropout).ptr();
+  }
+  if (config.arch == "unet") {
     if (shape.kind != "images") throw Error("net.arch unet needs image data; use mlp for " + shape.text());
     if (shape.height != shape.width) throw Error("net.arch unet needs square images, got " + shape.text());
-    module = UNet(config.channels, shape.channels, shape.height, parseIntList(config.channel_mult, "net.channel_mult"),
-                  config.res_blocks, classes, config.dropout)
-                 .ptr();
-  } else {
-    throw Error("net.arch '" + config.arch + "' must be mlp or unet");
+    return UNet(config.channels, shape.channels, shape.height, parseIntList(config.channel_mult, "net.channel_mult"),
+                config.res_blocks, classes, config.dropout)
+        .ptr();
   }
+  throw Error("net.arch '" + config.arch + "' must be mlp or unet");
+}
+
+std::unique_ptr<Denoiser> makeNativeDenoiser(const NetConfig& config, const SampleShape& shape, double sigmaData) {
+  auto module = makeRawModule(config, shape);
+  SampleShape s = shape;
+  s.numClasses = config.class_cond ? shape.numClasses : 0;
   return std::make_unique<NativeDenoiser>(module, s, sigmaData);
 }
 

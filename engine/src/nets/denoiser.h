@@ -28,6 +28,8 @@ class RawNet {
  public:
   virtual ~RawNet() = default;
   virtual torch::Tensor forwardRaw(const torch::Tensor& x, const torch::Tensor& cNoise, const torch::Tensor& labels) = 0;
+  // Changes the dropout probability of every dropout layer (consistency tuning raises it on a teacher copy).
+  virtual void setDropout(double /*p*/) {}
 };
 
 // D(x; sigma, labels) -> denoised x. sigma is [N]; labels int64 [N] or undefined.
@@ -47,6 +49,10 @@ class Denoiser {
   // Parameter and buffer state into / out of an archive (checkpoint keys are the module names).
   virtual void save(torch::serialize::OutputArchive& archive) const = 0;
   virtual void load(torch::serialize::InputArchive& archive) = 0;
+  // Changes the dropout probability; false when the network cannot (a TorchScript module).
+  virtual bool setDropout(double /*p*/) { return false; }
+  // Writes the module as a TorchScript file Python can torch.jit.load (TorchScript denoisers only).
+  virtual void saveTorchScript(const std::string& /*path*/) const {}
   // Copies parameter values from another denoiser of the same architecture.
   void copyFrom(Denoiser& other);
 };
@@ -54,6 +60,10 @@ class Denoiser {
 // EDM preconditioning (Karras et al. 2022, Table 1): D = c_skip x + c_out F(c_in x, ln(sigma)/4).
 torch::Tensor edmPrecondition(RawNet& net, const torch::Tensor& x, const torch::Tensor& sigma,
                               const torch::Tensor& labels, double sigmaData);
+
+// The raw network named by config.arch ("mlp" or "unet") for the shape, output shaped like the input; the module
+// also is a RawNet. Throws Error when the arch does not suit the shape.
+std::shared_ptr<torch::nn::Module> makeRawModule(const NetConfig& config, const SampleShape& shape);
 
 // Builds the native network named by config.arch ("mlp" or "unet") for the shape, wrapped in preconditioning.
 std::unique_ptr<Denoiser> makeNativeDenoiser(const NetConfig& config, const SampleShape& shape, double sigmaData);

@@ -8,6 +8,7 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl>, public RawNet {
  public:
   MlpImpl(int dim, int hidden, int depth, int numClasses, double dropout);
   void reset() override;
+  void setDropout(double p) override { m_dropout = p; }
   torch::Tensor forwardRaw(const torch::Tensor& x, const torch::Tensor& cNoise, const torch::Tensor& labels) override;
 
  private:

@@ -103,6 +103,12 @@ void UNetImpl::reset() {
   m_out->bias.zero_();
 }
 
+void UNetImpl::setDropout(double p) {
+  m_dropout = p;
+  for (auto* list : {&m_down, &m_mid, &m_up})
+    for (auto& m : **list) m->as<ResBlockImpl>()->setDropout(p);
+}
+
 torch::Tensor UNetImpl::forwardRaw(const torch::Tensor& x, const torch::Tensor& cNoise, const torch::Tensor& labels) {
   // Noise embedding: sinusoidal features of c_noise, then a two-layer MLP (EDM's map_noise / map_layer).
   auto arg = cNoise.reshape({-1, 1}) * m_freqs.unsqueeze(0);

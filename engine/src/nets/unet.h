@@ -10,6 +10,7 @@ class ResBlockImpl : public torch::nn::Cloneable<ResBlockImpl> {
   ResBlockImpl(int in, int out, int embDim, double dropout);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& emb);
+  void setDropout(double p) { m_dropout = p; }
 
  private:
   int m_inChannels, m_outChannels, m_embDim;
@@ -26,6 +27,7 @@ class UNetImpl : public torch::nn::Cloneable<UNetImpl>, public RawNet {
            double dropout);
   void reset() override;
   torch::Tensor forwardRaw(const torch::Tensor& x, const torch::Tensor& cNoise, const torch::Tensor& labels) override;
+  void setDropout(double p) override;
 
  private:
   int m_channels, m_imageChannels, m_resolution, m_resBlocks, m_numClasses;

@@ -17,6 +17,8 @@ namespace onestep::training {
 struct GenerateOptions {
   SamplerConfig sampler;  // the teacher's sampler (multi-step methods)
   bool ema = true;        // use the EMA weights
+  int steps = 0;          // generator steps (consistency models: 1 or 2); 0 = the method's default
+  torch::Tensor stepNoise;  // noise of a second generator step, like `noise` (undefined: drawn from the default generator)
 };
 
 class Method {
@@ -37,12 +39,27 @@ class Method {
   virtual void reconfigure(const RunConfig& config) = 0;
   // The denoiser this method's model samples with (a teacher's EMA network); null for generators.
   virtual nets::Denoiser* denoiser() { return nullptr; }
+  // The parameters of one of the method's networks ("teacher", "generator", "fake_score", "score"; empty if
+  // the method has no such network): for tests and inspection.
+  virtual std::vector<torch::Tensor> parameters(const std::string& role) = 0;
+  // Per-sample shape of the generator's input noise; empty = the sample shape (denoisers, SiD, ECT, SCT).
+  virtual std::vector<int64_t> latentShape() const { return {}; }
+  // Classes the model is conditioned on (0 = unconditional).
+  virtual int numClasses() const = 0;
+  // A generator that is a TorchScript module (SiD on a TorchScript teacher), to be saved as generator.pt
+  // for Python; null otherwise.
+  virtual nets::Denoiser* exportable() { return nullptr; }
 };
 
 // The frozen teacher denoiser of a distillation: a copy of a teacher run's EMA network or a TorchScript
 // denoiser, on `device`; its shape must equal `shape`. Throws Error naming the path.
 std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets::SampleShape& shape,
                                             torch::Device device);
+
+// Sets the learning rate of every parameter group.
+void setLearningRate(torch::optim::Adam& optimizer, double lr);
+// nan_to_num on every gradient (the reference implementations do this before each optimiser step).
+void sanitiseGradients(const std::vector<torch::Tensor>& parameters);
 
 // One EMA step by half-life in samples (EDM's training_loop.py): returns beta for a batch of `batch` samples.
 double emaBeta(double halflifeSamples, double rampup, int64_t samplesAfter, int64_t batch);
@@ -60,6 +77,14 @@ nets::SampleShape shapeOf(const DataInfo& info);
 // SiD: Score identity Distillation (sid.cpp).
 std::unique_ptr<Method> makeSidMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
                                       data::DataSource* data);
+
+// Score Mismatching (smm.cpp).
+std::unique_ptr<Method> makeSmmMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                                      data::DataSource* data);
+
+// ECT and SCT: consistency tuning from a teacher (consistency.cpp).
+std::unique_ptr<Method> makeConsistencyMethod(const RunConfig& config, const nets::SampleShape& shape,
+                                              torch::Device device, data::DataSource* data);
 
 // Teacher: EDM denoising score matching (teacher.cpp).
 std::unique_ptr<Method> makeTeacherMethod(const RunConfig& config, const nets::SampleShape& shape,

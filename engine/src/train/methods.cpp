@@ -26,13 +26,20 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.snapshot_count == 0) c.snapshot_count = points ? 1000 : 64;
   if (c.sid.lr_g == 0) c.sid.lr_g = c.net.arch == "mlp" ? 1e-4 : 1e-5;
   if (c.sid.lr_f == 0) c.sid.lr_f = c.sid.lr_g;
+  if (c.ct.sigma_max == 0) c.ct.sigma_max = points ? 10.0 : 80.0;
+  if (c.smm.gen_hidden == 0) c.smm.gen_hidden = points ? 256 : 64;
+  if (c.smm.latent == 0) c.smm.latent = points ? 8 : 64;
+  if (c.smm.lr_g == 0) c.smm.lr_g = points ? 1e-3 : 2.5e-3;
+  if (c.smm.lr_s == 0) c.smm.lr_s = c.smm.lr_g;
 }
 
 std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
                                    data::DataSource* data) {
   if (config.method == "teacher") return makeTeacherMethod(config, shape, device, data);
   if (config.method == "sid") return makeSidMethod(config, shape, device, data);
-  throw Error("method '" + config.method + "' is not known (expected teacher or sid)");
+  if (config.method == "smm") return makeSmmMethod(config, shape, device, data);
+  if (config.method == "ect" || config.method == "sct") return makeConsistencyMethod(config, shape, device, data);
+  throw Error("method '" + config.method + "' is not known (expected teacher, sid, smm, ect or sct)");
 }
 
 std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets::SampleShape& shape,
@@ -41,7 +48,12 @@ std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets:
   // A TorchScript teacher without shape attributes is taken to fit the data (its first call checks it).
   std::vector<int64_t> fallback = shape.kind == "points" ? std::vector<int64_t>{shape.dim}
                                                          : std::vector<int64_t>{shape.channels, shape.height, shape.width};
-  auto model = api::loadModel(path, device, fallback);
+  api::LoadedModel model;
+  try {
+    model = api::loadModel(path, device, fallback);
+  } catch (const Error& e) {
+    throw Error(std::string("teacher: ") + e.what());
+  }
   std::unique_ptr<nets::Denoiser> teacher;
   if (model.scripted) {
     teacher = std::move(model.scripted);
@@ -55,6 +67,16 @@ std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets:
   teacher->setTraining(false);
   for (auto& p : teacher->parameters()) p.set_requires_grad(false);
   return teacher;
+}
+
+void setLearningRate(torch::optim::Adam& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+}
+
+void sanitiseGradients(const std::vector<torch::Tensor>& parameters) {
+  torch::NoGradGuard guard;
+  for (auto p : parameters)
+    if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 0.0, 0.0);
 }
 
 double emaBeta(double halflife, double rampup, int64_t samplesAfter, int64_t batch) {

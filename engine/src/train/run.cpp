@@ -18,6 +18,26 @@
 
 namespace onestep {
 
+namespace {
+
+// Settings that define a run's networks and data; changing them would need a new run. A live run (`live`)
+// also keeps its device and evaluation noise; a resumed one may move to another device.
+void checkUnchangeable(const RunConfig& before, const RunConfig& after, bool live) {
+  auto a = nlohmann::json::parse(configToJson(before)), b = nlohmann::json::parse(configToJson(after));
+  std::vector<const char*> keys = {"data", "method", "seed", "teacher_model", "net"};
+  if (live) keys.insert(keys.end(), {"device", "threads", "snapshot_count"});
+  for (const char* key : keys)
+    if (a[key] != b[key])
+      throw Error(std::string("setting '") + key + "' of a run cannot change (start a new run with --out)");
+  for (const char* key : {"latent", "gen_hidden", "gen_depth", "levels", "beta_min", "beta_max"})
+    if (a["smm"][key] != b["smm"][key])
+      throw Error(std::string("setting 'smm.") + key + "' of a run cannot change (start a new run with --out)");
+  if (a["ct"]["dropout"] != b["ct"]["dropout"])
+    throw Error("setting 'ct.dropout' of a run cannot change (start a new run with --out)");
+}
+
+}  // namespace
+
 class RunImpl {
  public:
   std::string dir;
@@ -31,7 +51,8 @@ class RunImpl {
   int64_t samples = 0;
   double elapsedBase = 0;   // wall seconds of earlier sessions
   double openedAt = 0;      // nowSec() when this session began
-  torch::Tensor evalNoise;  // fixed evaluation noise for snapshots
+  torch::Tensor evalNoise;      // fixed evaluation noise for snapshots and previews
+  torch::Tensor evalStepNoise;  // fixed noise of a second generator step (consistency models)
   torch::Tensor evalLabels;
 
   // Opens data, builds the method and the evaluation noise for `config` (already resolved and validated).
@@ -47,9 +68,16 @@ class RunImpl {
     method = training::makeMethod(config, shape, device, data.get());
     // The evaluation noise depends on the seed only, so snapshots of one run are comparable over time.
     auto gen = data::makeGenerator(config.seed ^ 0x5eed0e7a1ULL);
-    evalNoise = torch::randn(shape.batchShape(config.snapshot_count), gen, torch::kFloat32);
-    if (config.net.class_cond && shape.numClasses > 0)
-      evalLabels = torch::randint(shape.numClasses, {config.snapshot_count}, gen, torch::kLong);
+    auto noiseShape = shape.batchShape(config.snapshot_count);
+    auto latent = method->latentShape();
+    if (!latent.empty()) {
+      noiseShape = {config.snapshot_count};
+      noiseShape.insert(noiseShape.end(), latent.begin(), latent.end());
+    }
+    evalNoise = torch::randn(noiseShape, gen, torch::kFloat32);
+    if (method->numClasses() > 0)
+      evalLabels = torch::randint(method->numClasses(), {config.snapshot_count}, gen, torch::kLong);
+    evalStepNoise = torch::randn(shape.batchShape(config.snapshot_count), gen, torch::kFloat32);
     openedAt = nowSec();
   }
 
@@ -97,10 +125,10 @@ std::unique_ptr<Run> Run::create(const std::string& dir, const RunConfig& config
     training::resolveAutoSettings(impl->config, training::shapeOf(probe->info()));
   }
   validateConfig(impl->config);
+  torch::manual_seed(impl->config.seed);
+  impl->build();  // a teacher or network that does not fit fails before anything is written
   io::makeDirs(dir + "/checkpoints");
   io::makeDirs(dir + "/snapshots");
-  torch::manual_seed(impl->config.seed);
-  impl->build();
   impl->writeConfig();
   return std::unique_ptr<Run>(new Run(std::move(impl)));
 }
@@ -113,14 +141,7 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
   impl->config = loadConfigFile(dir + "/config.json");
   const RunConfig before = impl->config;
   for (const auto& [key, value] : overrides) applySetting(impl->config, key, value);
-  const auto& c = impl->config;
-  if (c.data != before.data || c.method != before.method || c.seed != before.seed)
-    throw Error("resume: data, method and seed of a run cannot change");
-  auto netJson = [](const RunConfig& r) {
-    auto j = nlohmann::json::parse(configToJson(r));
-    return j["net"].dump();
-  };
-  if (netJson(c) != netJson(before)) throw Error("resume: the network (net.*) of a run cannot change");
+  checkUnchangeable(before, impl->config, /*live=*/false);
   validateConfig(impl->config);
 
   // Latest readable checkpoint; a damaged newer one is reported and skipped, never deleted.
@@ -177,6 +198,8 @@ std::string Run::saveCheckpoint() {
   training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), configToJson(r.config), r.shape};
   const std::string path = training::checkpointPath(r.dir, r.iteration);
   training::writeCheckpoint(path, meta, *r.method, r.device);
+  // A TorchScript generator is also saved as TorchScript, for Python: G(sigma_init * z, sigma_init).
+  if (auto* g = r.method->exportable()) g->saveTorchScript(r.dir + "/generator.pt");
   // Keep the newest keep_checkpoints files.
   auto all = training::listCheckpoints(r.dir);
   for (std::size_t i = 0; i + static_cast<std::size_t>(r.config.keep_checkpoints) < all.size(); ++i) {
@@ -197,18 +220,48 @@ void Run::logMetrics(const std::map<std::string, double>& values) {
   out << j.dump() << "\n";
 }
 
-std::string Run::writeSnapshot() {
+SampleSet Run::preview(int64_t n, int steps) {
   auto& r = *m_impl;
+  n = n <= 0 ? r.config.snapshot_count : std::min<int64_t>(n, r.config.snapshot_count);
   training::GenerateOptions options;
   options.sampler = r.config.sampler;
+  options.steps = steps;
+  options.stepNoise = r.evalStepNoise.slice(0, 0, n);
   int nfe = 0;
-  auto x = r.method->generate(r.evalNoise, r.evalLabels.defined() ? r.evalLabels.to(r.device) : torch::Tensor(),
-                              options, &nfe);
+  auto labels = r.evalLabels.defined() ? r.evalLabels.slice(0, 0, n) : torch::Tensor();
+  auto x = r.method->generate(r.evalNoise.slice(0, 0, n), labels.defined() ? labels.to(r.device) : labels, options, &nfe);
+  return io::toSampleSet(x.to(torch::kCPU), labels);
+}
+
+std::string Run::writeSnapshot() {
+  auto& r = *m_impl;
   char name[48];
   std::snprintf(name, sizeof name, "/snapshots/iter-%09lld.png", static_cast<long long>(r.iteration));
   const std::string path = r.dir + name;
-  writeSamples(io::toSampleSet(x, torch::Tensor()), path);
+  auto samples = preview(0, 0);
+  samples.labels.clear();
+  writeSamples(samples, path);
   return path;
+}
+
+void Run::changeSettings(const std::vector<std::pair<std::string, std::string>>& settings) {
+  auto& r = *m_impl;
+  RunConfig next = r.config;
+  for (const auto& [key, value] : settings) applySetting(next, key, value);
+  checkUnchangeable(r.config, next, /*live=*/true);
+  validateConfig(next);
+  r.method->reconfigure(next);
+  r.config = next;
+  r.writeConfig();
+  nlohmann::json j;
+  j["iteration"] = r.iteration;
+  j["samples"] = r.samples;
+  j["wall_s"] = std::round(elapsedSec() * 1000) / 1000;
+  nlohmann::json set = nlohmann::json::object();
+  for (const auto& [key, value] : settings) set[key] = value;
+  j["set"] = set;
+  std::ofstream out(r.dir + "/metrics.jsonl", std::ios::app);
+  out << j.dump() << "\n";
 }
 
 const RunConfig& Run::config() const { return m_impl->config; }

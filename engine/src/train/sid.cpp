@@ -5,6 +5,7 @@
 
 #include "diffusion/edm.h"
 #include "onestep/error.h"
+#include "train/losses.h"
 #include "train/method.h"
 
 namespace onestep::training {
@@ -14,17 +15,6 @@ namespace {
 std::unique_ptr<torch::optim::Adam> makeAdam(nets::Denoiser& d, double lr) {
   return std::make_unique<torch::optim::Adam>(d.parameters(),
                                               torch::optim::AdamOptions(lr).betas({0.0, 0.999}).eps(1e-8));
-}
-
-void setLr(torch::optim::Adam& opt, double lr) {
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-}
-
-// nan_to_num on every gradient (the reference does this before each optimiser step).
-void sanitiseGrads(nets::Denoiser& d) {
-  torch::NoGradGuard guard;
-  for (auto& p : d.parameters())
-    if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 0.0, 0.0);
 }
 
 class SidMethod : public Method {
@@ -72,8 +62,8 @@ class SidMethod : public Method {
     if (!std::isfinite(lossFValue)) throw Error("sid: fake-score loss is not finite; parameters left unchanged");
     m_optF->zero_grad();
     lossF.backward();
-    sanitiseGrads(*m_fake);
-    setLr(*m_optF, c.lr_f);
+    sanitiseGradients(m_fake->parameters());
+    setLearningRate(*m_optF, c.lr_f);
     m_optF->step();
 
     // 2. Generator step (fresh noise): sigma on the Karras curve for t ~ U[0, t_max], sigma in [0.002, 24.4].
@@ -89,19 +79,15 @@ class SidMethod : public Method {
     // The teacher's and the fake score's parameters take no step here, but gradients flow through their inputs.
     auto yReal = m_teacher->denoise(xt, sigma, labels);
     auto yFake = m_fake->denoise(xt, sigma, labels);
-    std::vector<int64_t> dims;
-    for (int64_t d = 1; d < x.dim(); ++d) dims.push_back(d);
-    auto w = (x - yReal).abs().mean(dims, /*keepdim=*/true).clamp_min(1e-5).detach();
-    auto diff = yReal - yFake;
-    auto perSample = (diff * ((yReal - x) - c.alpha * diff) / w).flatten(1).sum(1);
+    auto perSample = sidGeneratorLoss(x, yReal, yFake, c.alpha);
     auto lossG = perSample.mean() * c.loss_scale;
     const double lossGValue = lossG.item<double>();
     if (!std::isfinite(lossGValue)) throw Error("sid: generator loss is not finite; generator left unchanged");
     m_optG->zero_grad();
     lossG.backward();
-    sanitiseGrads(*m_generator);
+    sanitiseGradients(m_generator->parameters());
     // f_psi's gradients from this backward pass are discarded by its zero_grad in the next fake-score step.
-    setLr(*m_optG, c.lr_g);
+    setLearningRate(*m_optG, c.lr_g);
     m_optG->step();
 
     nets::emaUpdate(*m_ema, *m_generator, emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
@@ -140,16 +126,27 @@ class SidMethod : public Method {
     torch::NoGradGuard guard;
     nets::Denoiser& g = options.ema ? *m_ema : *m_generator;
     g.setTraining(false);
+    if (options.steps > 1) throw Error("sid: the generator samples in one step (--steps 2 is for ect and sct)");
     if (nfe) *nfe = 1;
     return generateWith(g, noise.to(m_device), labels);
   }
 
   void reconfigure(const RunConfig& config) override { m_config = config; }
 
+  int numClasses() const override { return m_teacher->shape().numClasses; }
+  nets::Denoiser* exportable() override { return m_ema->isTorchScript() ? m_ema.get() : nullptr; }
+
+  std::vector<torch::Tensor> parameters(const std::string& role) override {
+    if (role == "teacher") return m_teacher->parameters();
+    if (role == "generator") return m_generator->parameters();
+    if (role == "fake_score") return m_fake->parameters();
+    return {};
+  }
+
  private:
   torch::Tensor randomLabels(int64_t b) {
-    if (!m_config.net.class_cond || m_shape.numClasses <= 0) return {};
-    return torch::randint(m_shape.numClasses, {b}, torch::kLong).to(m_device);
+    if (numClasses() <= 0) return {};
+    return torch::randint(numClasses(), {b}, torch::kLong).to(m_device);
   }
 
   RunConfig m_config;

@@ -50,8 +50,7 @@ class TeacherMethod : public Method {
     const int64_t samplesAfter = samplesBefore + m_config.batch;
     double lr = tc.lr;
     if (tc.lr_rampup > 0) lr *= std::min(static_cast<double>(samplesAfter) / tc.lr_rampup, 1.0);
-    for (auto& group : m_optimizer->param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    setLearningRate(*m_optimizer, lr);
     m_optimizer->step();
 
     // EMA by half-life in samples, with the half-life ramped up as a fraction of samples seen.
@@ -97,6 +96,10 @@ class TeacherMethod : public Method {
 
   void reconfigure(const RunConfig& config) override { m_config = config; }
   nets::Denoiser* denoiser() override { return m_ema.get(); }
+  int numClasses() const override { return m_config.net.class_cond ? m_ema->shape().numClasses : 0; }
+  std::vector<torch::Tensor> parameters(const std::string& role) override {
+    return role == "teacher" ? m_net->parameters() : std::vector<torch::Tensor>{};
+  }
 
  private:
   RunConfig m_config;

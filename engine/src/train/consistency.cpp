@@ -1,0 +1,184 @@
+// ECT: Easy Consistency Tuning (Geng et al., "Consistency Models Made Easy", arXiv 2406.14548; locuslab/ect
+// training/loss.py ECMLoss) and SCT: Stable Consistency Tuning (Wang et al., arXiv 2410.18958), which replaces
+// ECT's target point by one from a variance-reduced score estimate over a reference batch (ALGORITHMS.md).
+// The consistency model f starts as a copy of the teacher and is tuned on data; one iteration = one update.
+#include <cmath>
+
+#include "onestep/error.h"
+#include "train/losses.h"
+#include "train/method.h"
+#include "train/radam.h"
+
+namespace onestep::training {
+namespace {
+
+class ConsistencyMethod : public Method {
+ public:
+  ConsistencyMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                    data::DataSource* data)
+      : m_config(config), m_shape(shape), m_device(device), m_data(data), m_sct(config.method == "sct") {
+    m_teacher = loadTeacher(config.teacher_model, shape, device);
+    m_model = m_teacher->clone();
+    if (config.ct.dropout >= 0 && !m_model->setDropout(config.ct.dropout))
+      throw Error("ct.dropout: the dropout of a TorchScript teacher cannot be changed (leave ct.dropout at -1)");
+    for (auto& p : m_model->parameters()) p.set_requires_grad(true);
+    m_ema = m_model->clone();
+    m_ema->setTraining(false);
+    m_opt = std::make_unique<RAdam>(m_model->parameters(), config.ct.lr);
+  }
+
+  int64_t batchSize() const override { return m_config.batch; }
+  int numClasses() const override { return m_teacher->shape().numClasses; }
+
+  std::map<std::string, double> step(int64_t samplesBefore) override {
+    if (!m_data) throw Error(m_config.method + ": no data source to tune on");
+    const auto& c = m_config.ct;
+    const int64_t b = m_config.batch;
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor labels;
+    auto y = m_data->sample(b, gen, &labels).to(m_device);
+    if (labels.defined()) labels = labels.to(m_device);
+    torch::Tensor condLabels = numClasses() > 0 ? labels : torch::Tensor();
+    auto opts = torch::TensorOptions().device(m_device);
+
+    // t ~ lognormal; r = r(t) for the current stage (the stage grows with the samples seen, shrinking t - r).
+    const int64_t stage = static_cast<int64_t>(static_cast<double>(samplesBefore) / c.stage_samples);
+    auto t = (torch::randn({b}, opts) * c.p_std + c.p_mean).exp();
+    auto r = ectR(t, stage, c.k, c.b, c.q);
+    auto view = perSampleView(y);
+    auto eps = torch::randn_like(y);
+    auto xT = y + t.reshape(view) * eps;
+    torch::Tensor xR;  // shared noise: both points lie on one noising path
+    if (m_sct) {
+      // SCT: x_r = x_t + (r - t)(x_t - x0_hat)/t with x0_hat from the batch plus extra reference samples.
+      torch::NoGradGuard guard;
+      torch::Tensor refLabels, refs = y;
+      if (m_config.sct.ref_batch > 0) {
+        auto extra = m_data->sample(m_config.sct.ref_batch, gen, &refLabels).to(m_device);
+        refs = torch::cat({y, extra});
+        if (labels.defined()) refLabels = torch::cat({labels, refLabels.to(m_device)});
+      } else {
+        refLabels = labels;
+      }
+      torch::Tensor allowed;
+      if (m_config.sct.same_class && labels.defined()) allowed = labels.reshape({-1, 1}) == refLabels.reshape({1, -1});
+      auto x0 = sctDenoised(xT, t, refs, allowed);
+      xR = xT + ((r - t) / t).reshape(view) * (xT - x0);
+    } else {
+      xR = y + r.reshape(view) * eps;
+    }
+
+    m_model->setTraining(true);
+    // The target is the same online network at (x_r, r) without gradient and with the same dropout mask:
+    // the generator state is rewound between the two calls.
+    RngSnapshot rng(m_device);
+    auto dT = m_model->denoise(xT, t, condLabels);
+    torch::Tensor dR;
+    {
+      torch::NoGradGuard guard;
+      rng.restore();
+      auto positive = r > 0;
+      dR = m_model->denoise(xR, r.clamp_min(c.sigma_min * 1e-3), condLabels).nan_to_num(0.0, 0.0, 0.0);
+      // Boundary condition: where r = 0 the target is the point itself (f(x, 0) = x).
+      dR = torch::where(positive.reshape(view), dR, xR);
+    }
+    auto loss = consistencyLoss(dT, dR, t, r, c.huber_c).mean();
+    const double value = loss.item<double>();
+    if (!std::isfinite(value))
+      throw Error(m_config.method + ": loss is not finite; parameters left unchanged — lower ct.lr");
+    m_opt->zeroGrad();
+    loss.backward();
+    sanitiseGradients(m_model->parameters());
+    m_opt->setLr(c.lr);
+    m_opt->step();
+    nets::emaUpdate(*m_ema, *m_model, emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
+    const double ratio = 1 - std::pow(c.q, -static_cast<double>(stage + 1));  // r/t at large t
+    return {{"loss", value}, {"stage", static_cast<double>(stage)}, {"r_over_t", ratio}};
+  }
+
+  // f with the boundary preconditioning of evaluation: c_skip = sd^2/((t - s_min)^2 + sd^2),
+  // c_out = (t - s_min) sd / sqrt(t^2 + sd^2), so f(x, s_min) = x exactly. The network output F is recovered
+  // from the EDM-preconditioned denoiser D = c_skip x + c_out F, which works for native and TorchScript models.
+  torch::Tensor evaluate(nets::Denoiser& f, const torch::Tensor& x, double t, const torch::Tensor& labels) {
+    const double sd = m_config.teacher.sigma_data, smin = m_config.ct.sigma_min;
+    auto d = f.denoise(x, torch::full({x.size(0)}, t, x.options()), labels);
+    const double cSkip = sd * sd / (t * t + sd * sd), cOut = t * sd / std::sqrt(t * t + sd * sd);
+    const double bSkip = sd * sd / ((t - smin) * (t - smin) + sd * sd);
+    const double bOut = (t - smin) * sd / std::sqrt(t * t + sd * sd);
+    return bSkip * x + bOut * (d - cSkip * x) / cOut;
+  }
+
+  torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels, const GenerateOptions& options,
+                         int* nfe) override {
+    torch::NoGradGuard guard;
+    const int steps = options.steps <= 0 ? 1 : options.steps;
+    if (steps > 2) throw Error(m_config.method + ": samples in 1 or 2 steps, not " + std::to_string(steps));
+    nets::Denoiser& f = options.ema ? *m_ema : *m_model;
+    f.setTraining(false);
+    torch::Tensor cond = numClasses() > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor();
+    const auto& c = m_config.ct;
+    auto x = evaluate(f, noise.to(m_device) * c.sigma_max, c.sigma_max, cond);
+    if (steps == 2) {
+      // Second step: re-noise to t_mid and denoise again (ECT's two-step sampler).
+      auto n = options.stepNoise.defined() ? options.stepNoise.to(m_device) : torch::randn_like(x);
+      x = evaluate(f, x + c.t_mid * n, c.t_mid, cond);
+    }
+    if (nfe) *nfe = steps;
+    return x;
+  }
+
+  void save(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive model, ema, optim;
+    m_model->save(model);
+    m_ema->save(ema);
+    m_opt->save(optim);
+    archive.write("model", model);
+    archive.write("ema", ema);
+    archive.write("optimizer", optim);
+  }
+
+  void load(torch::serialize::InputArchive& archive) override {
+    torch::serialize::InputArchive model, ema, optim;
+    archive.read("model", model);
+    archive.read("ema", ema);
+    m_model->load(model);
+    m_ema->load(ema);
+    if (archive.try_read("optimizer", optim)) m_opt->load(optim);
+    m_model->to(m_device);
+    m_ema->to(m_device);
+  }
+
+  void reconfigure(const RunConfig& config) override { m_config = config; }
+
+  std::vector<torch::Tensor> parameters(const std::string& role) override {
+    if (role == "teacher") return m_teacher->parameters();
+    if (role == "generator") return m_model->parameters();
+    return {};
+  }
+
+ private:
+  static std::vector<int64_t> perSampleView(const torch::Tensor& x) {
+    std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
+    view[0] = -1;
+    return view;
+  }
+
+  RunConfig m_config;
+  nets::SampleShape m_shape;
+  torch::Device m_device;
+  data::DataSource* m_data;
+  bool m_sct;
+  std::unique_ptr<nets::Denoiser> m_teacher;  // frozen copy of the teacher (its parameters stay as loaded)
+  std::unique_ptr<nets::Denoiser> m_model;    // the consistency model f, tuned
+  std::unique_ptr<nets::Denoiser> m_ema;      // EMA of f, used for sampling
+  std::unique_ptr<RAdam> m_opt;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> makeConsistencyMethod(const RunConfig& config, const nets::SampleShape& shape,
+                                              torch::Device device, data::DataSource* data) {
+  return std::make_unique<ConsistencyMethod>(config, shape, device, data);
+}
+
+}  // namespace onestep::training

@@ -1,0 +1,201 @@
+// Score Mismatching (senmaoy/Score-Mismatching training/loss.py; ALGORITHMS.md): an epsilon-predicting score
+// net S on 10 small noise levels learns to predict the noise on real data ("matching") and an independent
+// noise on generated data ("mismatching"); the generator G is trained so that S predicts its noise again.
+// Both start from scratch: no teacher. One iteration = one score-net step (with lazy R1) + one generator step.
+#include <cmath>
+
+#include "nets/generator.h"
+#include "onestep/error.h"
+#include "train/losses.h"
+#include "train/method.h"
+
+namespace onestep::training {
+namespace {
+
+std::unique_ptr<torch::optim::Adam> makeAdam(torch::nn::Module& m, double lr) {
+  return std::make_unique<torch::optim::Adam>(m.parameters(),
+                                              torch::optim::AdamOptions(lr).betas({0.0, 0.99}).eps(1e-8));
+}
+
+class SmmMethod : public Method {
+ public:
+  SmmMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device, data::DataSource* data)
+      : m_config(config), m_shape(shape), m_device(device), m_data(data) {
+    const auto& c = config.smm;
+    m_classes = config.net.class_cond ? shape.numClasses : 0;
+    m_gen = nets::makeGenerator(shape, c.latent, c.gen_hidden, c.gen_depth, m_classes);
+    m_gen->to(device);
+    m_ema = m_gen->clone();
+    m_ema->to(device);
+    m_ema->eval();
+    m_score = nets::makeRawModule(config.net, shape);
+    m_score->to(device);
+    m_sigmas = smmSigmas(c.levels, c.beta_min, c.beta_max).to(device);
+    m_optG = makeAdam(*m_gen, c.lr_g);
+    m_optS = makeAdam(*m_score, c.lr_s);
+  }
+
+  int64_t batchSize() const override { return m_config.batch; }
+  int numClasses() const override { return m_classes; }
+  std::vector<int64_t> latentShape() const override { return {m_config.smm.latent}; }
+
+  std::map<std::string, double> step(int64_t samplesBefore) override {
+    if (!m_data) throw Error("smm: no data source to train on");
+    const auto& c = m_config.smm;
+    const int64_t b = m_config.batch;
+    auto opts = torch::TensorOptions().device(m_device);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    torch::Tensor labels;
+    auto y = m_data->sample(b, gen, &labels).to(m_device);
+    labels = m_classes > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor();
+    m_gen->train();
+    m_score->train();
+
+    // 1. Score-net step: matching on noisy reals, mismatching (an independent noise) on noisy fakes.
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard guard;
+      fake = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), labels);
+    }
+    auto [xReal, epsReal, levelReal] = noisy(y);
+    auto lossReal = squaredError(score(xReal, levelReal, labels), epsReal).mean();
+    auto [xFake, epsFake, levelFake] = noisy(fake);
+    (void)epsFake;
+    auto lossFake = squaredError(score(xFake, levelFake, labels), torch::randn_like(fake)).mean();
+    auto lossS = lossReal + lossFake;
+    const int64_t iteration = samplesBefore / std::max<int64_t>(b, 1);
+    double r1Value = -1;
+    if (c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0) {
+      // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval.
+      auto [xR1, epsR1, levelR1] = noisy(y);
+      (void)epsR1;
+      auto x = xR1.detach().requires_grad_(true);
+      auto out = score(x, levelR1, labels);
+      auto grad = torch::autograd::grad({out.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+      auto r1 = grad.square().flatten(1).sum(1).mean();
+      r1Value = r1.item<double>();
+      lossS = lossS + r1 * (c.r1_gamma / 2) * c.r1_every;
+    }
+    const double realValue = lossReal.item<double>(), fakeValue = lossFake.item<double>();
+    if (!std::isfinite(realValue + fakeValue) || (r1Value != -1 && !std::isfinite(r1Value)))
+      throw Error("smm: score-net loss is not finite; parameters left unchanged — lower smm.lr_s");
+    m_optS->zero_grad();
+    lossS.backward();
+    sanitiseGradients(m_score->parameters());
+    setLearningRate(*m_optS, c.lr_s);
+    m_optS->step();
+
+    // 2. Generator step: S frozen, its gradient reaching G through S's input.
+    for (auto& p : m_score->parameters()) p.set_requires_grad(false);
+    auto x = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), labels);
+    auto [xNoisy, eps, level] = noisy(x);
+    auto lossG = 0.5 * squaredError(score(xNoisy, level, labels), eps).mean();
+    for (auto& p : m_score->parameters()) p.set_requires_grad(true);
+    const double genValue = lossG.item<double>();
+    if (!std::isfinite(genValue)) throw Error("smm: generator loss is not finite; generator left unchanged");
+    m_optG->zero_grad();
+    lossG.backward();
+    sanitiseGradients(m_gen->parameters());
+    setLearningRate(*m_optG, c.lr_g);
+    m_optG->step();
+
+    emaUpdateModules(emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
+    std::map<std::string, double> out{{"loss_real", realValue}, {"loss_fake", fakeValue}, {"loss_gen", genValue}};
+    if (r1Value != -1) out["r1"] = r1Value;
+    return out;
+  }
+
+  torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels, const GenerateOptions& options,
+                         int* nfe) override {
+    torch::NoGradGuard guard;
+    if (options.steps > 1) throw Error("smm: the generator samples in one step (--steps 2 is for ect and sct)");
+    auto& g = options.ema ? *m_ema : *m_gen;
+    g.eval();
+    if (nfe) *nfe = 1;
+    auto z = noise.to(m_device).reshape({noise.size(0), -1});
+    if (z.size(1) != m_config.smm.latent)
+      throw Error("smm: latent noise has " + std::to_string(z.size(1)) + " values per sample, expected " +
+                  std::to_string(m_config.smm.latent));
+    return generator(g).generate(z, m_classes > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor());
+  }
+
+  void save(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive g, s, e, og, os;
+    m_gen->save(g);
+    m_score->save(s);
+    m_ema->save(e);
+    m_optG->save(og);
+    m_optS->save(os);
+    archive.write("generator", g);
+    archive.write("score", s);
+    archive.write("ema", e);
+    archive.write("optimizer_g", og);
+    archive.write("optimizer_s", os);
+  }
+
+  void load(torch::serialize::InputArchive& archive) override {
+    torch::serialize::InputArchive g, s, e, og, os;
+    archive.read("generator", g);
+    archive.read("score", s);
+    archive.read("ema", e);
+    m_gen->load(g);
+    m_score->load(s);
+    m_ema->load(e);
+    if (archive.try_read("optimizer_g", og)) m_optG->load(og);
+    if (archive.try_read("optimizer_s", os)) m_optS->load(os);
+    for (auto* m : {m_gen.get(), m_score.get(), m_ema.get()}) m->to(m_device);
+  }
+
+  void reconfigure(const RunConfig& config) override { m_config = config; }
+
+  std::vector<torch::Tensor> parameters(const std::string& role) override {
+    if (role == "generator") return m_gen->parameters();
+    if (role == "score") return m_score->parameters();
+    return {};
+  }
+
+ private:
+  static nets::GeneratorNet& generator(torch::nn::Module& m) { return dynamic_cast<nets::GeneratorNet&>(m); }
+
+  // x + sigma_t eps for a uniformly drawn level t per sample; returns (noisy x, eps, level index).
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> noisy(const torch::Tensor& x) {
+    auto level = torch::randint(m_config.smm.levels, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(m_device));
+    auto eps = torch::randn_like(x);
+    std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
+    view[0] = -1;
+    return {x + m_sigmas.index_select(0, level).reshape(view) * eps, eps, level};
+  }
+
+  // S(x, t): the raw network conditioned on ln(sigma_t)/4 (the EDM noise embedding), predicting eps.
+  torch::Tensor score(const torch::Tensor& x, const torch::Tensor& level, const torch::Tensor& labels) {
+    auto cNoise = m_sigmas.index_select(0, level).log() / 4;
+    return dynamic_cast<nets::RawNet&>(*m_score).forwardRaw(x, cNoise, labels);
+  }
+
+  void emaUpdateModules(double beta) {
+    torch::NoGradGuard guard;
+    auto e = m_ema->parameters();
+    auto o = m_gen->parameters();
+    for (std::size_t i = 0; i < e.size(); ++i) e[i].mul_(beta).add_(o[i], 1 - beta);
+  }
+
+  RunConfig m_config;
+  nets::SampleShape m_shape;
+  torch::Device m_device;
+  data::DataSource* m_data;
+  int m_classes = 0;
+  std::shared_ptr<torch::nn::Module> m_gen;    // G, trained
+  std::shared_ptr<torch::nn::Module> m_ema;    // EMA of G, used for sampling
+  std::shared_ptr<torch::nn::Module> m_score;  // S, epsilon prediction on the noise levels
+  torch::Tensor m_sigmas;                      // sigma_t of the T levels
+  std::unique_ptr<torch::optim::Adam> m_optG, m_optS;
+};
+
+}  // namespace
+
+std::unique_ptr<Method> makeSmmMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                                      data::DataSource* data) {
+  return std::make_unique<SmmMethod>(config, shape, device, data);
+}
+
+}  // namespace onestep::training

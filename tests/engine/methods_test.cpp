@@ -1,0 +1,255 @@
+// Every one-step method (SiD, Score Mismatching, ECT, SCT) on 8 Gaussians: it learns, it leaves the teacher
+// alone, gradients reach its generator through frozen networks, seeds reproduce runs, resume continues the
+// same trajectory, and settings change between iterations.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "data/source.h"
+#include "onestep/data.h"
+#include "onestep/error.h"
+#include "onestep/run.h"
+#include "onestep/runtime.h"
+#include "onestep/sampling.h"
+#include "test_util.h"
+#include "train/method.h"
+
+using namespace onestep;
+
+namespace {
+
+// A 1000-step 8-Gaussians teacher: ctest trains it once (the engine.teacher fixture, ONESTEP_TEST_TEACHER);
+// a test binary run by hand trains its own.
+std::string sharedTeacher() {
+  static std::unique_ptr<test::TempDir> own;
+  static std::string path;
+  if (!path.empty()) return path;
+  const char* env = std::getenv("ONESTEP_TEST_TEACHER");
+  if (env && std::filesystem::exists(std::string(env) + "/config.json")) return path = env;
+  own = std::make_unique<test::TempDir>();
+  RunConfig t;
+  t.steps = 1000;
+  t.snapshot_every = 0;
+  auto run = Run::create(*own / "teacher", t);
+  train(*run);
+  return path = *own / "teacher";
+}
+
+RunConfig methodConfig(const std::string& method, int64_t steps) {
+  RunConfig c;
+  c.method = method;
+  if (method != "smm") c.teacher_model = sharedTeacher();
+  c.data = "toy:8gaussians";
+  c.steps = steps;
+  c.snapshot_every = 0;
+  c.log_every = 5;
+  c.checkpoint_every = 1000000;
+  c.batch = 256;
+  c.seed = 11;
+  return c;
+}
+
+std::vector<torch::Tensor> copies(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : params) out.push_back(p.detach().clone());
+  return out;
+}
+
+bool sameValues(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+
+std::vector<float> values(const SampleSet& s) { return s.points; }
+
+class Methods : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { setThreads(0); }
+};
+
+}  // namespace
+
+// The quality bar in small: the one-step generator ends far closer to the data than it starts.
+TEST_P(Methods, OneStepSamplesApproachTheData) {
+  const std::string method = GetParam();
+  test::TempDir dir;
+  // Score Mismatching trains from scratch and needs more iterations; the consistency methods' default
+  // learning rate suits long runs, a larger one shows the learning in a few hundred iterations.
+  auto c = methodConfig(method, method == "smm" ? 1000 : 300);
+  c.batch = method == "smm" ? 256 : 512;
+  c.ct.lr = 1e-3;
+  auto run = Run::create(dir / "run", c);
+  auto data = drawData("toy:8gaussians", 1000, 77);
+  const double before = energyDistance(run->preview(), data);
+  auto s = train(*run);
+  EXPECT_EQ(s.iteration, c.steps);
+  const double after = energyDistance(run->preview(), data);
+  std::printf("%s 1-NFE energy distance: initial %.4f, after %lld iterations %.4f\n", method.c_str(), before,
+              static_cast<long long>(c.steps), after);
+  EXPECT_LT(after, before / 4);
+  EXPECT_LT(after, method == "sid" ? 0.05 : 0.1);
+  // The run directory samples in one step through the public API; metrics.jsonl has the losses and it/s.
+  SampleOptions o;
+  o.n = 100;
+  auto r = sampleModel(dir / "run", o);
+  EXPECT_EQ(r.nfe, 1);
+  std::ifstream in(dir / "run/metrics.jsonl");
+  std::string line, last;
+  while (std::getline(in, line)) last = line;
+  EXPECT_NE(last.find("it_per_s"), std::string::npos);
+  EXPECT_NE(last.find(method == "ect" || method == "sct" ? "\"loss\"" : "loss_gen"), std::string::npos) << last;
+}
+
+// Frozen networks stay as loaded; gradients reach the generator through their inputs.
+TEST_P(Methods, TeacherUnchangedAndGradientsReachTheGenerator) {
+  const std::string method = GetParam();
+  auto c = methodConfig(method, 3);
+  auto source = data::openData(c.data);
+  auto shape = training::shapeOf(source->info());
+  training::resolveAutoSettings(c, shape);
+  torch::manual_seed(3);
+  auto m = training::makeMethod(c, shape, torch::kCPU, source.get());
+  auto teacher = copies(m->parameters("teacher"));
+  auto generator = copies(m->parameters("generator"));
+  ASSERT_FALSE(generator.empty());
+  EXPECT_EQ(teacher.empty(), method == "smm");
+  for (int i = 0; i < 3; ++i) m->step(i * c.batch);
+  EXPECT_TRUE(sameValues(teacher, copies(m->parameters("teacher"))));
+  for (const auto& p : m->parameters("teacher")) EXPECT_FALSE(p.grad().defined()) << "teacher parameters take no gradient";
+  EXPECT_FALSE(sameValues(generator, copies(m->parameters("generator"))));
+  double gradNorm = 0;
+  for (const auto& p : m->parameters("generator"))
+    if (p.grad().defined()) gradNorm += p.grad().square().sum().item<double>();
+  EXPECT_GT(gradNorm, 0.0);
+}
+
+// The same seed gives the same run, bit for bit; another seed does not.
+TEST_P(Methods, IdenticalSeedsGiveIdenticalRuns) {
+  const std::string method = GetParam();
+  test::TempDir dir;
+  auto c = methodConfig(method, 12);
+  auto a = Run::create(dir / "a", c);
+  train(*a);
+  auto b = Run::create(dir / "b", c);
+  train(*b);
+  EXPECT_EQ(values(a->preview(64)), values(b->preview(64)));
+  c.seed = 12;
+  auto d = Run::create(dir / "d", c);
+  train(*d);
+  EXPECT_NE(values(a->preview(64)), values(d->preview(64)));
+}
+
+// Stopping at a checkpoint and resuming gives the same result as an uninterrupted run.
+TEST_P(Methods, ResumeContinuesTheSameTrajectory) {
+  const std::string method = GetParam();
+  test::TempDir dir;
+  auto c = methodConfig(method, 20);
+  auto whole = Run::create(dir / "whole", c);
+  train(*whole);
+  c.steps = 10;
+  auto half = Run::create(dir / "half", c);
+  train(*half);
+  half.reset();
+  auto resumed = Run::resume(dir / "half", {{"steps", "20"}});
+  EXPECT_EQ(resumed->iteration(), 10);
+  train(*resumed);
+  EXPECT_EQ(values(whole->preview(64)), values(resumed->preview(64)));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllMethods, Methods, ::testing::Values("sid", "smm", "ect", "sct"),
+                         [](const auto& info) { return info.param; });
+
+TEST(MethodSettings, ChangeBetweenIterationsIsAppliedSavedAndLogged) {
+  setThreads(0);
+  test::TempDir dir;
+  auto c = methodConfig("sid", 4);
+  auto run = Run::create(dir / "run", c);
+  run->step();
+  run->changeSettings({{"sid.alpha", "0.5"}, {"sid.lr_g", "2e-5"}});
+  EXPECT_DOUBLE_EQ(run->config().sid.alpha, 0.5);
+  run->step();
+  EXPECT_NE(test::readBytes(dir / "run/config.json").find("\"alpha\": 0.5"), std::string::npos);
+  EXPECT_NE(test::readBytes(dir / "run/metrics.jsonl").find("\"set\":{\"sid.alpha\":\"0.5\",\"sid.lr_g\":\"2e-5\"}"),
+            std::string::npos)
+      << test::readBytes(dir / "run/metrics.jsonl");
+  // Settings that define the run, and bad values, are refused and change nothing.
+  EXPECT_THROW(run->changeSettings({{"data", "toy:moons"}}), Error);
+  EXPECT_THROW(run->changeSettings({{"net.hidden", "64"}}), Error);
+  EXPECT_THROW(run->changeSettings({{"sid.alpha", "-1"}}), Error);
+  EXPECT_THROW(run->changeSettings({{"sid.alpha", "abc"}}), Error);
+  EXPECT_DOUBLE_EQ(run->config().sid.alpha, 0.5);
+  // Resume with a changed setting continues with it.
+  run->saveCheckpoint();
+  run.reset();
+  auto resumed = Run::resume(dir / "run", {{"sid.alpha", "0.8"}});
+  EXPECT_DOUBLE_EQ(resumed->config().sid.alpha, 0.8);
+}
+
+TEST(MethodSampling, ConsistencyModelsSampleInOneOrTwoStepsGeneratorsInOne) {
+  setThreads(0);
+  test::TempDir dir;
+  auto ect = Run::create(dir / "ect", methodConfig("ect", 5));
+  train(*ect);
+  // Previews come from fixed evaluation noise: equal when repeated, different for two steps.
+  EXPECT_EQ(values(ect->preview(32, 2)), values(ect->preview(32, 2)));
+  EXPECT_NE(values(ect->preview(32, 1)), values(ect->preview(32, 2)));
+  SampleOptions o;
+  o.n = 50;
+  o.steps = 2;
+  EXPECT_EQ(sampleModel(dir / "ect", o).nfe, 2);
+  o.steps = 3;
+  EXPECT_THROW(sampleModel(dir / "ect", o), Error);
+  auto sid = Run::create(dir / "sid", methodConfig("sid", 1));
+  train(*sid);
+  o.steps = 2;
+  EXPECT_THROW(sampleModel(dir / "sid", o), Error);
+  // A distillation without a teacher, or with a teacher of another shape, is refused by name.
+  auto c = methodConfig("ect", 1);
+  c.teacher_model = "";
+  EXPECT_THROW(Run::create(dir / "none", c), Error);
+  c.teacher_model = sharedTeacher();
+  c.data = "fashion-mnist";
+  try {
+    Run::create(dir / "shape", c);
+    FAIL() << "a 2-D teacher must be refused for images";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("images[1x28x28]"), std::string::npos) << e.what();
+  }
+}
+
+// On images: the convolutional generator of Score Mismatching, and ECT/SCT (SCT's class-restricted reference
+// batch) on a tiny class-conditional UNet teacher, a few iterations each, sampling the right shape.
+TEST(MethodImages, EveryMethodRunsOnFashionMnist) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  setThreads(0);
+  test::TempDir dir;
+  RunConfig t;
+  t.data = "fashion-mnist";
+  t.steps = 2;
+  t.batch = 4;
+  t.snapshot_every = 0;
+  t.snapshot_count = 4;
+  t.net.channels = 8;
+  t.net.channel_mult = "1,2";
+  t.net.class_cond = true;
+  train(*Run::create(dir / "teacher", t));
+  for (const std::string method : {"sid", "smm", "ect", "sct"}) {
+    RunConfig c = t;
+    c.method = method;
+    c.teacher_model = method == "smm" ? "" : dir / "teacher";
+    c.net.class_cond = method == "smm";
+    c.smm.gen_hidden = 8;
+    c.sct.ref_batch = 8;
+    auto run = Run::create(dir / method, c);
+    auto s = train(*run);
+    EXPECT_EQ(s.iteration, 2) << method;
+    auto p = run->preview(4);
+    EXPECT_EQ(p.shape, (std::vector<int64_t>{4, 28, 28, 1})) << method;
+    EXPECT_EQ(p.labels.size(), 4u) << method << " is class-conditional";
+  }
+}
