@@ -15,7 +15,7 @@ echo "| toy | model | iterations | NFE | energy distance | wall time (s) |"
 echo "|---|---|---|---|---|---|"
 for toy in $TOYS; do
   d="$W/$toy"; rm -rf "$d"; mkdir -p "$d"
-  t=$(timed "$O" train-teacher --data "toy:$toy" --out "$d/teacher" --steps 3000 --quiet --set snapshot_every=0)
+  t=$(timed "$O" train-teacher --data "toy:$toy" --out "$d/teacher" --steps 3000 --quiet --set snapshot_every=0 --set eval_every=0)
   "$O" sample --model "$d/teacher" --n 2000 --seed 1 --out "$d/teacher.npz" --quiet 2>/dev/null
   "$O" sample --model "$d/teacher" --n 2000 --seed 1 --sampler euler --steps 1 --out "$d/euler1.npz" --quiet 2>/dev/null
   "$O" data --data "toy:$toy" --n 2000 --seed 7 --out "$d/floor.npz" 2>/dev/null
@@ -25,7 +25,7 @@ for toy in $TOYS; do
   for m in sid smm ect sct; do
     teacher="--teacher $d/teacher"; [ "$m" = smm ] && teacher=""
     # shellcheck disable=SC2086
-    t=$(timed "$O" distill --method "$m" $teacher --data "toy:$toy" --out "$d/$m" --steps 2000 --quiet --set snapshot_every=0)
+    t=$(timed "$O" distill --method "$m" $teacher --data "toy:$toy" --out "$d/$m" --steps 2000 --quiet --set snapshot_every=0 --set eval_every=0)
     "$O" sample --model "$d/$m" --n 2000 --seed 1 --out "$d/$m.npz" --quiet 2>/dev/null
     echo "| $toy | $m | 2000 | 1 | $(ed "$d/$m.npz" "$toy") | $t |"
     if [ "$m" = ect ] || [ "$m" = sct ]; then

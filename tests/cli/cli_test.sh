@@ -2,27 +2,11 @@
 # End-to-end checks of `onestep` as a user runs it. Usage: cli_test.sh PATH/TO/onestep
 set -uo pipefail
 ONESTEP=${1:?usage: cli_test.sh PATH/TO/onestep}
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0; checks=0
-
-pass() { checks=$((checks + 1)); echo "ok   $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL $1"; }
-# expect_ok NAME CMD...: the command exits 0
-expect_ok() { local n=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then pass "$n"; else fail "$n (exit $?)"; cat "$T/err"; fi; }
-# expect_error NAME CODE PATTERN CMD...: exits CODE, stderr matches PATTERN, and is one line
-expect_error() {
-  local n=$1 code=$2 pat=$3; shift 3
-  "$@" >"$T/out" 2>"$T/err"; local rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qE "$pat" "$T/err"; then pass "$n"; else fail "$n (exit $rc, stderr: $(head -c 300 "$T/err"))"; fi
-}
-# py NAME CODE: a Python assertion over the files
-py() { local n=$1; shift; if $PY -c "$1" 2>"$T/err"; then pass "$n"; else fail "$n"; cat "$T/err"; fi; }
+source "$(dirname "$0")/lib.sh"
 
 # --- help ---------------------------------------------------------------------------------------
 expect_ok "top-level help" "$ONESTEP" --help
-for c in data train-teacher distill sample info energy; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
+for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
 expect_error "no command" 2 "usage" "$ONESTEP"
 expect_error "unknown option" 2 "unknown option --stepz" "$ONESTEP" train-teacher --out "$T/x" --stepz 3
 

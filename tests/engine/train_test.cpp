@@ -31,12 +31,16 @@ RunConfig toyConfig(int64_t steps) {
   return c;
 }
 
+// The training lines of metrics.jsonl (evaluation lines, which carry "fid", are left out).
 std::vector<nlohmann::json> readMetrics(const std::string& dir) {
   std::vector<nlohmann::json> out;
   std::ifstream in(dir + "/metrics.jsonl");
   std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line);
+    if (!j.contains("fid")) out.push_back(j);
+  }
   return out;
 }
 

@@ -104,6 +104,9 @@ struct RunConfig {
   int64_t keep_checkpoints = 3;      // checkpoints kept on disk (older ones are removed)
   int64_t snapshot_every = 500;      // iterations between sample snapshots in snapshots/ (0 = off)
   int64_t snapshot_count = 0;        // samples in each snapshot (fixed evaluation noise); 0 = auto (1000 points, 64 images)
+  int64_t eval_every = -1;           // iterations between FID evaluations; -1 = auto (at most ~10% of training time), 0 = off
+  int64_t eval_count = 0;            // samples per evaluation; 0 = auto (2000 points; images 1000, teacher 200)
+  std::string eval_features = "auto";  // feature extractor of evaluations (see metrics.h)
   NetConfig net;                     // denoiser network
   TeacherConfig teacher;             // EDM training settings
   SidConfig sid;                     // SiD settings (method sid)

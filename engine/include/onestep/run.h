@@ -28,6 +28,7 @@ struct TrainCallbacks {
   std::function<void(const TrainProgress&)> onProgress;  // after every iteration
   std::function<bool()> shouldStop;                       // polled every iteration; true stops cleanly
   std::function<void(const std::string&)> onMessage;      // one-line notices (checkpoint written, ...)
+  std::function<void(int64_t iteration, const std::map<std::string, double>&)> onEval;  // after each evaluation
 };
 
 // How a training loop ended.
@@ -64,6 +65,10 @@ class Run {
   // snapshot_count: all of it), so previews at different iterations are comparable. `steps`: generator steps
   // (consistency models 1 or 2; 0 = default).
   SampleSet preview(int64_t n = 0, int steps = 0);
+  // Evaluates the model (EMA weights) on eval_count samples from fixed noise against the run's reference data
+  // (Fashion-MNIST: the test split's shipped statistics): fid, kid, precision, recall, energy (points) and
+  // eval_s. The training trajectory is unaffected (random states are restored).
+  std::map<std::string, double> evaluate();
   // Changes settings between iterations (learning rates, sid.alpha, ...): takes effect at the next step, is
   // saved to config.json and logged in metrics.jsonl as {"set": {...}}. Throws Error for a bad value or a
   // setting that defines the run (data, method, seed, teacher, networks); the run is then unchanged.

@@ -30,6 +30,9 @@ void forEachField(Config& c, F&& f) {
   f("keep_checkpoints", c.keep_checkpoints, "checkpoints kept on disk");
   f("snapshot_every", c.snapshot_every, "iterations between sample snapshots (0 = off)");
   f("snapshot_count", c.snapshot_count, "samples per snapshot, from a fixed evaluation noise; 0 = auto");
+  f("eval_every", c.eval_every, "iterations between FID evaluations; -1 = auto (<= ~10% of training time), 0 = off");
+  f("eval_count", c.eval_count, "samples per evaluation, from fixed noise; 0 = auto (2000 points, 1000 images, 200 teacher images)");
+  f("eval_features", c.eval_features, "evaluation features: auto, raw, builtin[:FILE], inception:FILE");
   f("net.arch", c.net.arch, "denoiser network: auto, mlp (points) or unet (images)");
   f("net.hidden", c.net.hidden, "MLP hidden width");
   f("net.depth", c.net.depth, "MLP hidden layers");
@@ -247,6 +250,8 @@ void validateConfig(const RunConfig& c) {
   need(c.checkpoint_every >= 1, "checkpoint_every must be >= 1");
   need(c.keep_checkpoints >= 1, "keep_checkpoints must be >= 1");
   need(c.snapshot_every >= 0, "snapshot_every must be >= 0");
+  need(c.eval_every >= -1, "eval_every must be -1 (auto), 0 (off) or a number of iterations");
+  need(c.eval_count >= 0 && c.eval_count <= 50000, "eval_count must be in 0..50000 (0 = auto)");
   need(c.snapshot_count >= 0 && c.snapshot_count <= 4096, "snapshot_count must be in 0..4096 (0 = auto)");
   need(c.net.arch == "auto" || c.net.arch == "mlp" || c.net.arch == "unet",
        "net.arch '" + c.net.arch + "' must be auto, mlp or unet");

@@ -24,6 +24,7 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.batch == 0) c.batch = points ? 512 : 64;
   if (c.teacher.lr == 0) c.teacher.lr = c.net.arch == "mlp" ? 1e-3 : 2e-4;
   if (c.snapshot_count == 0) c.snapshot_count = points ? 1000 : 64;
+  if (c.eval_count == 0) c.eval_count = points ? 2000 : (c.method == "teacher" ? 200 : 1000);
   if (c.sid.lr_g == 0) c.sid.lr_g = c.net.arch == "mlp" ? 1e-4 : 1e-5;
   if (c.sid.lr_f == 0) c.sid.lr_f = c.sid.lr_g;
   if (c.ct.sigma_max == 0) c.ct.sigma_max = points ? 10.0 : 80.0;

@@ -12,8 +12,10 @@
 #include "io/atomic_file.h"
 #include "io/samples.h"
 #include "onestep/error.h"
+#include "onestep/metrics.h"
 #include "onestep/runtime.h"
 #include "train/checkpoint.h"
+#include "train/losses.h"
 #include "train/method.h"
 
 namespace onestep {
@@ -54,6 +56,24 @@ class RunImpl {
   torch::Tensor evalNoise;      // fixed evaluation noise for snapshots and previews
   torch::Tensor evalStepNoise;  // fixed noise of a second generator step (consistency models)
   torch::Tensor evalLabels;
+  std::unique_ptr<MetricSet> evalReference;  // opened at the first evaluation
+
+  // The data the evaluations compare with: the whole Fashion-MNIST test split (shipped statistics), or
+  // eval_count points of a toy, or up to 10000 items of any other dataset; drawn with a seed of their own.
+  void openEvalReference() {
+    SetOptions o;
+    o.extractor = config.eval_features;
+    o.device = config.device;
+    o.seed = config.seed ^ 0xe7a1ULL;
+    std::string spec = config.data;
+    auto parsed = data::parseSpec(spec);
+    if (parsed.kind == "fashion-mnist" && parsed.path.empty()) {
+      spec = "fashion-mnist?split=test";
+    } else if (data->info().kind == "points") {
+      o.n = std::max<int64_t>(config.eval_count, 2000);
+    }
+    evalReference = std::make_unique<MetricSet>(openMetricSet(spec, o));
+  }
 
   // Opens data, builds the method and the evaluation noise for `config` (already resolved and validated).
   void build() {
@@ -244,6 +264,61 @@ std::string Run::writeSnapshot() {
   return path;
 }
 
+std::map<std::string, double> Run::evaluate() {
+  auto& r = *m_impl;
+  const double start = nowSec();
+  training::RngSnapshot cpuState(torch::kCPU);
+  std::unique_ptr<training::RngSnapshot> deviceState;
+  if (r.device.is_cuda()) deviceState = std::make_unique<training::RngSnapshot>(r.device);
+  if (!r.evalReference) r.openEvalReference();
+  // Fixed noise (and labels) from the seed alone, generated batch by batch.
+  auto latent = r.method->latentShape();
+  std::vector<int64_t> perSample = latent;
+  if (perSample.empty()) {
+    perSample = r.shape.batchShape(1);
+    perSample.erase(perSample.begin());
+  }
+  auto gen = data::makeGenerator(r.config.seed ^ 0xe7a15eedULL);
+  std::vector<torch::Tensor> outs, labelParts;
+  const int64_t n = r.config.eval_count, batch = std::max<int64_t>(r.config.batch, 100);
+  for (int64_t first = 0; first < n; first += batch) {
+    const int64_t b = std::min(batch, n - first);
+    std::vector<int64_t> shape = {b};
+    shape.insert(shape.end(), perSample.begin(), perSample.end());
+    auto noise = torch::randn(shape, gen, torch::kFloat32).to(r.device);
+    torch::Tensor labels;
+    if (r.method->numClasses() > 0) {
+      labels = torch::randint(r.method->numClasses(), {b}, gen, torch::kLong);
+      labelParts.push_back(labels);
+      labels = labels.to(r.device);
+    }
+    training::GenerateOptions options;
+    options.sampler = r.config.sampler;
+    int nfe = 0;
+    outs.push_back(r.method->generate(noise, labels, options, &nfe).to(torch::kCPU));
+  }
+  auto samples = io::toSampleSet(torch::cat(outs), labelParts.empty() ? torch::Tensor() : torch::cat(labelParts));
+  MetricSet generated;
+  generated.name = "samples of run '" + r.dir + "'";
+  generated.extractor = r.evalReference->extractor.empty() ? resolveExtractor(r.config.eval_features, samples)
+                                                           : r.evalReference->extractor;
+  if (generated.extractor == "inception") generated.extractor = r.config.eval_features;
+  generated.features = extractFeatures(samples, generated.extractor, r.config.device);
+  generated.stats = computeStats(*generated.features, generated.extractor);
+  if (samples.kind == SampleSet::Kind::Points) generated.points = samples;
+  auto report = compareSets(*r.evalReference, generated);
+  cpuState.restore();
+  if (deviceState) deviceState->restore();
+  std::map<std::string, double> values = {{"fid", report.fid}};
+  if (report.kid) values["kid"] = *report.kid;
+  if (report.precision) values["precision"] = *report.precision;
+  if (report.recall) values["recall"] = *report.recall;
+  if (report.energy) values["energy"] = *report.energy;
+  values["eval_n"] = static_cast<double>(n);
+  values["eval_s"] = nowSec() - start;
+  return values;
+}
+
 void Run::changeSettings(const std::vector<std::pair<std::string, std::string>>& settings) {
   auto& r = *m_impl;
   RunConfig next = r.config;
@@ -286,6 +361,28 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
   };
   if (run.iteration() == 0 && c.snapshot_every > 0) run.writeSnapshot();
 
+  // Evaluations: every eval_every iterations, or (auto) once training has run 9x the last evaluation's cost
+  // (at least 30 s before the first, 10 s after) since the previous one, so they take at most ~10% of the time;
+  // one more at the end.
+  double trainedSinceEval = 0, lastEvalCost = 0;
+  int64_t lastEval = -1;
+  auto evaluate = [&] {
+    auto values = run.evaluate();
+    run.logMetrics(values);
+    lastEvalCost = values["eval_s"];
+    trainedSinceEval = 0;
+    lastEval = run.iteration();
+    char line[128];
+    std::snprintf(line, sizeof line, "eval at %lld: fid %.4g (%.1f s)", static_cast<long long>(lastEval), values["fid"],
+                  lastEvalCost);
+    message(line);
+    if (cb.onEval) cb.onEval(lastEval, values);
+  };
+  auto evalDue = [&](int64_t it) {
+    if (c.eval_every > 0) return it % c.eval_every == 0;
+    return c.eval_every == -1 && trainedSinceEval >= std::max(lastEval < 0 ? 30.0 : 10.0, 9 * lastEvalCost);
+  };
+
   double rate = 0, lastTime = nowSec();
   while (run.iteration() < c.steps) {
     if (cb.shouldStop && cb.shouldStop()) {
@@ -302,6 +399,7 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     }
     const double now = nowSec();
     const double inst = 1.0 / std::max(now - lastTime, 1e-9);
+    trainedSinceEval += now - lastTime;
     lastTime = now;
     rate = rate == 0 ? inst : 0.9 * rate + 0.1 * inst;  // smoothed iterations per second
     const int64_t it = run.iteration();
@@ -311,10 +409,17 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
       run.logMetrics(values);
     }
     if (c.snapshot_every > 0 && it % c.snapshot_every == 0) run.writeSnapshot();
+    if (evalDue(it)) {
+      evaluate();
+      lastTime = nowSec();  // the evaluation is not training time
+    }
     if (it % c.checkpoint_every == 0) save();
     summary.lastLosses = losses;
     if (cb.onProgress) cb.onProgress(TrainProgress{it, c.steps, run.samplesSeen(), rate, run.elapsedSec(), losses});
   }
+  const bool finished = run.iteration() >= c.steps && !summary.stopped;
+  if (finished && lastEval != run.iteration() && (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0))))
+    evaluate();
   if (run.iteration() != lastSaved || training::listCheckpoints(run.dir()).empty()) save();
   summary.iteration = run.iteration();
   summary.wallSec = nowSec() - start;
