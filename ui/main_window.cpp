@@ -1,22 +1,42 @@
 #include "main_window.h"
 
+#include <onestep/config.h>
+#include <onestep/data.h>
 #include <onestep/runtime.h>
 #include <qcustomplot.h>
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFont>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace {
@@ -26,14 +46,15 @@ constexpr const char* kSettingsOrganization = "OneStep";
 constexpr const char* kSettingsApplication = "OneStep Studio";
 constexpr const char* kGeometryKey = "mainWindow/geometry";
 constexpr const char* kStateKey = "mainWindow/state";
+constexpr const char* kSetupKey = "setup/";
 
-constexpr int kSidePanelWidth = 400;  // engine and next-steps column, in pixels
+constexpr int kSidePanelWidth = 360;
+constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
 
 QString threadsText(int threads) {
   return threads == 1 ? QStringLiteral("1 thread") : QStringLiteral("%1 threads").arg(threads);
 }
 
-// A value label whose text can be selected and copied (versions end up in bug reports).
 QLabel* makeValueLabel(const QString& text, const QString& objectName) {
   auto* label = new QLabel(text);
   label->setObjectName(objectName);
@@ -41,11 +62,25 @@ QLabel* makeValueLabel(const QString& text, const QString& objectName) {
   return label;
 }
 
-QFont scaledFont(const QFont& base, qreal factor, bool bold) {
-  QFont font = base;
-  font.setPointSizeF(base.pointSizeF() * factor);
-  font.setBold(bold);
-  return font;
+QString durationText(double seconds) {
+  const int s = static_cast<int>(seconds);
+  return QStringLiteral("%1:%2:%3").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+// The setting prefixes a method uses, for the settings table.
+QStringList prefixesOf(const QString& method) {
+  if (method == QLatin1String("sid")) return {QStringLiteral("sid.")};
+  if (method == QLatin1String("smm")) return {QStringLiteral("smm.")};
+  if (method == QLatin1String("ect")) return {QStringLiteral("ct.")};
+  if (method == QLatin1String("sct")) return {QStringLiteral("ct."), QStringLiteral("sct.")};
+  return {QStringLiteral("teacher."), QStringLiteral("net.")};
+}
+
+const QVector<QColor>& palette10() {
+  static const QVector<QColor> colors = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                                         QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+                                         QColor(227, 119, 194), QColor(127, 127, 127)};
+  return colors;
 }
 
 }  // namespace
@@ -62,16 +97,49 @@ EngineInfo EngineInfo::query() {
 
 MainWindow::MainWindow(QWidget* parent) : MainWindow(EngineInfo::query(), parent) {}
 
-MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent)
-    : QMainWindow(parent), m_engine(engine) {
+MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(parent), m_engine(engine) {
   setWindowTitle(QStringLiteral("OneStep Studio"));
+  m_worker = new RunWorker;
+  m_worker->moveToThread(&m_thread);
+  connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+  connect(this, &MainWindow::requestStart, m_worker, &RunWorker::start, Qt::QueuedConnection);
+  connect(m_worker, &RunWorker::started, this, &MainWindow::onStarted);
+  connect(m_worker, &RunWorker::progress, this, &MainWindow::onProgress);
+  connect(m_worker, &RunWorker::previewReady, this, &MainWindow::onPreview);
+  connect(m_worker, &RunWorker::evaluated, this, &MainWindow::onEvaluated);
+  connect(m_worker, &RunWorker::finished, this, &MainWindow::onFinished);
+  connect(m_worker, &RunWorker::failed, this, &MainWindow::reportError);
+  connect(m_worker, &RunWorker::message, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+  connect(m_worker, &RunWorker::settingsApplied, this,
+          [this](const QString& text) { statusBar()->showMessage(tr("applied %1").arg(text), 4000); });
+  m_thread.start();
+
+  m_replotTimer = new QTimer(this);
+  m_replotTimer->setInterval(kReplotMs);
+  connect(m_replotTimer, &QTimer::timeout, this, [this] {
+    if (!m_replotPending) return;
+    m_replotPending = false;
+    for (auto* plot : {m_lossPlot, m_fidPlot}) {
+      plot->rescaleAxes();
+      plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+  });
+  m_replotTimer->start();
+
   createActions();
   setCentralWidget(createCentralArea());
   createStatusBar();
   restoreSettings();
+  setRunning(false);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // Teardown: stop → quit → wait. A run in progress ends at its next iteration and writes a checkpoint.
+  m_worker->setPaused(false);
+  m_worker->requestStop();
+  m_thread.quit();
+  m_thread.wait();
+}
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   saveSettings();
@@ -80,156 +148,461 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 
 void MainWindow::createActions() {
   QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
+  QAction* openAction = fileMenu->addAction(tr("&Open run directory…"), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open run directory"));
+    if (!dir.isEmpty()) openRunDirectory(dir);
+  });
+  openAction->setObjectName(QStringLiteral("openAction"));
+  openAction->setShortcut(QKeySequence::Open);
+  QAction* showDir = fileMenu->addAction(tr("Show run directory"), this, [this] {
+    if (!m_runDir.isEmpty()) QDesktopServices::openUrl(QUrl::fromLocalFile(m_runDir));
+  });
+  showDir->setObjectName(QStringLiteral("showRunDirAction"));
+  fileMenu->addSeparator();
   QAction* quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
   quitAction->setObjectName(QStringLiteral("quitAction"));
   quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
   quitAction->setStatusTip(tr("Close OneStep Studio"));
 
+  QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
+  m_startAction = runMenu->addAction(tr("&Start"), this, &MainWindow::startRun);
+  m_startAction->setObjectName(QStringLiteral("startAction"));
+  m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  m_pauseAction = runMenu->addAction(tr("&Pause"), this, &MainWindow::togglePause);
+  m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
+  m_pauseAction->setShortcut(QKeySequence(Qt::Key_Space));
+  m_stepAction = runMenu->addAction(tr("Single s&tep"), this, &MainWindow::singleStep);
+  m_stepAction->setObjectName(QStringLiteral("stepAction"));
+  m_stepAction->setShortcut(QKeySequence(Qt::Key_Period));
+  m_stopAction = runMenu->addAction(tr("St&op"), this, &MainWindow::stopRun);
+  m_stopAction->setObjectName(QStringLiteral("stopAction"));
+  m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  m_checkpointAction = runMenu->addAction(tr("Save &checkpoint"), this, &MainWindow::saveCheckpoint);
+  m_checkpointAction->setObjectName(QStringLiteral("checkpointAction"));
+  m_checkpointAction->setShortcut(QKeySequence::Save);
+
+  QToolBar* bar = addToolBar(tr("Run"));
+  bar->setObjectName(QStringLiteral("runToolBar"));
+  bar->setMovable(false);
+  bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  for (QAction* a : {m_startAction, m_pauseAction, m_stepAction, m_stopAction, m_checkpointAction}) bar->addAction(a);
+  bar->addSeparator();
+  bar->addAction(openAction);
+
   QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
   QAction* aboutAction = helpMenu->addAction(tr("&About OneStep Studio"), this, &MainWindow::showAbout);
   aboutAction->setObjectName(QStringLiteral("aboutAction"));
-  aboutAction->setStatusTip(tr("Versions of the studio, its engine, LibTorch and Qt"));
-  QAction* aboutQtAction = helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
-  aboutQtAction->setStatusTip(tr("Version and licence of Qt"));
+  helpMenu->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
 QWidget* MainWindow::createCentralArea() {
-  auto* central = new QWidget;
-  auto* layout = new QVBoxLayout(central);
-  layout->setContentsMargins(24, 20, 24, 16);
-  layout->setSpacing(16);
+  auto* splitter = new QSplitter(Qt::Horizontal);
+  splitter->setObjectName(QStringLiteral("mainSplitter"));
 
-  auto* title = new QLabel(tr("OneStep Studio"));
-  title->setFont(scaledFont(font(), 1.8, true));
-  auto* subtitle = new QLabel(tr("Watch diffusion models being distilled into one-step generators."));
-  subtitle->setFont(scaledFont(font(), 1.15, false));
-  subtitle->setForegroundRole(QPalette::PlaceholderText);
-  auto* header = new QVBoxLayout;
-  header->setSpacing(4);
-  header->addWidget(title);
-  header->addWidget(subtitle);
-  layout->addLayout(header);
+  auto* side = new QWidget;
+  auto* sideLayout = new QVBoxLayout(side);
+  sideLayout->setContentsMargins(8, 8, 4, 8);
+  sideLayout->addWidget(createSetupPanel(), 1);
+  sideLayout->addWidget(createEnginePanel());
+  side->setMinimumWidth(kSidePanelWidth);
+  side->setMaximumWidth(kSidePanelWidth + 120);
 
-  auto* body = new QHBoxLayout;
-  body->setSpacing(20);
-  auto* side = new QVBoxLayout;
-  side->setSpacing(16);
-  side->addWidget(createEnginePanel());
-  side->addWidget(createNextStepsPanel());
-  side->addStretch(1);
-  auto* sideWidget = new QWidget;
-  sideWidget->setLayout(side);
-  side->setContentsMargins(0, 0, 0, 0);
-  sideWidget->setFixedWidth(kSidePanelWidth);
-  body->addWidget(sideWidget);
-  body->addWidget(createLossPlot(), /*stretch=*/1);
-  layout->addLayout(body, /*stretch=*/1);
-  return central;
+  auto* samples = new QWidget;
+  auto* sampleLayout = new QVBoxLayout(samples);
+  sampleLayout->setContentsMargins(4, 8, 4, 8);
+  m_sampleCaption = new QLabel(tr("Samples from a fixed noise appear here when a run starts."));
+  m_sampleCaption->setObjectName(QStringLiteral("sampleCaption"));
+  m_sampleView = new QLabel;
+  m_sampleView->setObjectName(QStringLiteral("sampleView"));
+  m_sampleView->setAlignment(Qt::AlignCenter);
+  m_sampleView->setMinimumSize(360, 360);
+  m_sampleView->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+  m_sampleView->setStyleSheet(QStringLiteral("background: #fafafa; border: 1px solid #ddd;"));
+  sampleLayout->addWidget(m_sampleCaption);
+  sampleLayout->addWidget(m_sampleView, 1);
+
+  auto* plots = new QTabWidget;
+  plots->setObjectName(QStringLiteral("plotTabs"));
+  m_lossPlot = createPlot(QStringLiteral("lossPlot"), tr("losses"), tr("loss"));
+  m_fidPlot = createPlot(QStringLiteral("fidPlot"), tr("evaluation"), tr("FID"));
+  auto* plotColumn = new QSplitter(Qt::Vertical);
+  plotColumn->addWidget(m_lossPlot);
+  plotColumn->addWidget(m_fidPlot);
+  plots->addTab(plotColumn, tr("Curves"));
+
+  splitter->addWidget(side);
+  splitter->addWidget(samples);
+  splitter->addWidget(plots);
+  splitter->setStretchFactor(1, 3);
+  splitter->setStretchFactor(2, 4);
+  return splitter;
+}
+
+QWidget* MainWindow::createSetupPanel() {
+  auto* box = new QGroupBox(tr("Run setup"));
+  auto* layout = new QVBoxLayout(box);
+  auto* form = new QFormLayout;
+  m_dataCombo = new QComboBox;
+  m_dataCombo->setObjectName(QStringLiteral("dataCombo"));
+  m_dataCombo->setEditable(true);
+  for (const auto& spec : onestep::builtinDataSpecs()) m_dataCombo->addItem(QString::fromStdString(spec));
+  m_dataCombo->setToolTip(tr("A data spec: toy:NAME, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR"));
+  m_methodCombo = new QComboBox;
+  m_methodCombo->setObjectName(QStringLiteral("methodCombo"));
+  m_methodCombo->addItem(tr("SiD — Score identity Distillation"), QStringLiteral("sid"));
+  m_methodCombo->addItem(tr("Score Mismatching"), QStringLiteral("smm"));
+  m_methodCombo->addItem(tr("ECT — Easy Consistency Tuning"), QStringLiteral("ect"));
+  m_methodCombo->addItem(tr("SCT — Stable Consistency Tuning"), QStringLiteral("sct"));
+  m_methodCombo->addItem(tr("Teacher training (EDM)"), QStringLiteral("teacher"));
+  m_teacherEdit = new QLineEdit;
+  m_teacherEdit->setObjectName(QStringLiteral("teacherEdit"));
+  m_teacherEdit->setPlaceholderText(tr("run directory, checkpoint or TorchScript .pt"));
+  auto* browse = new QPushButton(tr("…"));
+  browse->setFixedWidth(28);
+  connect(browse, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Teacher run directory"));
+    if (!dir.isEmpty()) m_teacherEdit->setText(dir);
+  });
+  auto* teacherRow = new QHBoxLayout;
+  teacherRow->addWidget(m_teacherEdit, 1);
+  teacherRow->addWidget(browse);
+  m_stepsSpin = new QSpinBox;
+  m_stepsSpin->setObjectName(QStringLiteral("stepsSpin"));
+  m_stepsSpin->setRange(1, 10000000);
+  m_stepsSpin->setValue(2000);
+  m_seedSpin = new QSpinBox;
+  m_seedSpin->setObjectName(QStringLiteral("seedSpin"));
+  m_seedSpin->setRange(0, 1 << 30);
+  m_runDirEdit = new QLineEdit(QDir::home().filePath(QStringLiteral("onestep-runs/run")));
+  m_runDirEdit->setObjectName(QStringLiteral("runDirEdit"));
+  form->addRow(tr("Data"), m_dataCombo);
+  form->addRow(tr("Method"), m_methodCombo);
+  form->addRow(tr("Teacher"), teacherRow);
+  form->addRow(tr("Iterations"), m_stepsSpin);
+  form->addRow(tr("Seed"), m_seedSpin);
+  form->addRow(tr("Run directory"), m_runDirEdit);
+  layout->addLayout(form);
+
+  auto* settingsLabel = new QLabel(tr("Settings (editable; changes apply at the next iteration while running)"));
+  settingsLabel->setWordWrap(true);
+  layout->addWidget(settingsLabel);
+  m_settingsTable = new QTableWidget(0, 2);
+  m_settingsTable->setObjectName(QStringLiteral("settingsTable"));
+  m_settingsTable->setHorizontalHeaderLabels({tr("setting"), tr("value")});
+  m_settingsTable->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  m_settingsTable->verticalHeader()->setVisible(false);
+  m_settingsTable->verticalHeader()->setDefaultSectionSize(22);
+  layout->addWidget(m_settingsTable, 1);
+  connect(m_settingsTable, &QTableWidget::cellChanged, this, &MainWindow::onSettingEdited);
+  connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
+    m_teacherEdit->setEnabled(m_methodCombo->currentData().toString() != QLatin1String("smm") &&
+                              m_methodCombo->currentData().toString() != QLatin1String("teacher"));
+    fillSettingsTable();
+  });
+  fillSettingsTable();
+  return box;
+}
+
+void MainWindow::fillSettingsTable() {
+  m_fillingSettings = true;
+  const QStringList prefixes = prefixesOf(m_methodCombo->currentData().toString());
+  onestep::RunConfig defaults;
+  m_settingsTable->setRowCount(0);
+  for (const auto& s : onestep::listSettings(defaults)) {
+    const QString key = QString::fromStdString(s.key);
+    bool shown = key == QLatin1String("batch") || key == QLatin1String("eval_every");
+    for (const auto& p : prefixes) shown = shown || key.startsWith(p);
+    if (!shown) continue;
+    const int row = m_settingsTable->rowCount();
+    m_settingsTable->insertRow(row);
+    auto* keyItem = new QTableWidgetItem(key);
+    keyItem->setFlags(keyItem->flags() & ~Qt::ItemIsEditable);
+    keyItem->setToolTip(QString::fromStdString(s.help));
+    auto* valueItem = new QTableWidgetItem(QString::fromStdString(s.value));
+    valueItem->setToolTip(QString::fromStdString(s.help));
+    valueItem->setData(Qt::UserRole, valueItem->text());  // the value last in force
+    m_settingsTable->setItem(row, 0, keyItem);
+    m_settingsTable->setItem(row, 1, valueItem);
+  }
+  m_fillingSettings = false;
+}
+
+void MainWindow::onSettingEdited(int row, int column) {
+  if (m_fillingSettings || column != 1 || !m_running) return;
+  auto* item = m_settingsTable->item(row, 1);
+  if (item->text() == item->data(Qt::UserRole).toString()) return;
+  m_worker->requestSettings({{m_settingsTable->item(row, 0)->text(), item->text()}});
+  item->setData(Qt::UserRole, item->text());
 }
 
 QWidget* MainWindow::createEnginePanel() {
   auto* box = new QGroupBox(tr("Engine"));
   auto* form = new QFormLayout(box);
-  form->setContentsMargins(16, 12, 16, 12);
-  form->setHorizontalSpacing(24);
-  form->setVerticalSpacing(8);
-  form->setLabelAlignment(Qt::AlignLeft);
-
   m_versionLabel = makeValueLabel(m_engine.version, QStringLiteral("engineVersionLabel"));
   m_torchLabel = makeValueLabel(m_engine.torchVersion, QStringLiteral("torchVersionLabel"));
   m_deviceLabel = makeValueLabel(m_engine.device, QStringLiteral("deviceLabel"));
   m_threadsLabel = makeValueLabel(QString::number(m_engine.threads), QStringLiteral("threadsLabel"));
-  auto* cudaLabel = makeValueLabel(m_engine.cuda ? tr("available") : tr("not available"),
-                                   QStringLiteral("cudaLabel"));
-  form->addRow(tr("Engine version"), m_versionLabel);
-  form->addRow(tr("LibTorch"), m_torchLabel);
+  form->addRow(tr("Engine / LibTorch"), new QLabel(m_engine.version + QStringLiteral(" / ") + m_engine.torchVersion));
   form->addRow(tr("Device"), m_deviceLabel);
-  form->addRow(tr("CUDA"), cudaLabel);
-  form->addRow(tr("Intra-op threads"), m_threadsLabel);
+  form->addRow(tr("Threads"), m_threadsLabel);
+  // Kept for copy/paste into bug reports; hidden to save room (the row above shows both).
+  m_versionLabel->setParent(box);
+  m_versionLabel->hide();
+  m_torchLabel->setParent(box);
+  m_torchLabel->hide();
   return box;
 }
 
-QWidget* MainWindow::createNextStepsPanel() {
-  auto* box = new QGroupBox(tr("What comes next"));
-  auto* layout = new QVBoxLayout(box);
-  layout->setContentsMargins(16, 12, 16, 12);
-  auto* text = new QLabel(
-      tr("The live distillation views arrive with the studio: sample grids that sharpen as the "
-         "one-step generator learns, loss and FID curves, the teacher's multi-step samples beside "
-         "the generator's one-step samples from the same noise, latent sliders and image export."
-         "<br><br>Methods: SiD (Score identity Distillation), Score Mismatching, and ECT/SCT "
-         "consistency tuning. Runs started with the <tt>onestep</tt> command-line tool will open "
-         "here."));
-  text->setObjectName(QStringLiteral("nextStepsLabel"));
-  text->setWordWrap(true);
-  text->setTextFormat(Qt::RichText);
-  layout->addWidget(text);
-  return box;
+QCustomPlot* MainWindow::createPlot(const QString& objectName, const QString& title, const QString& yLabel) {
+  auto* plot = new QCustomPlot;
+  plot->setObjectName(objectName);
+  plot->setMinimumSize(320, 220);
+  plot->plotLayout()->insertRow(0);
+  QFont bold = font();
+  bold.setBold(true);
+  plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, title, bold));
+  plot->xAxis->setLabel(tr("iteration"));
+  plot->yAxis->setLabel(yLabel);
+  plot->legend->setVisible(true);
+  plot->legend->setFont(font());
+  plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  return plot;
 }
 
-QCustomPlot* MainWindow::createLossPlot() {
-  m_lossPlot = new QCustomPlot;
-  m_lossPlot->setObjectName(QStringLiteral("lossPlot"));
-  m_lossPlot->setMinimumSize(480, 320);
-
-  m_lossPlot->plotLayout()->insertRow(0);
-  auto* title = new QCPTextElement(m_lossPlot, tr("loss"), scaledFont(font(), 1.2, true));
-  m_lossPlot->plotLayout()->addElement(0, 0, title);
-
-  m_lossPlot->xAxis->setLabel(tr("iteration"));
-  m_lossPlot->yAxis->setLabel(tr("loss"));
-  m_lossPlot->xAxis->setRange(0, 1000);
-  m_lossPlot->yAxis->setRange(0, 1);
-  m_lossPlot->xAxis->setLabelFont(font());
-  m_lossPlot->yAxis->setLabelFont(font());
-  m_lossPlot->xAxis->setTickLabelFont(font());
-  m_lossPlot->yAxis->setTickLabelFont(font());
-
-  // Placeholder until a run streams its metrics; centred in the axis rect, not in data units.
-  auto* placeholder = new QCPItemText(m_lossPlot);
-  placeholder->setObjectName(QStringLiteral("lossPlaceholder"));
-  placeholder->position->setType(QCPItemPosition::ptAxisRectRatio);
-  placeholder->position->setCoords(0.5, 0.5);
-  placeholder->setPositionAlignment(Qt::AlignCenter);
-  placeholder->setText(tr("No run yet: losses appear here once a distillation starts."));
-  placeholder->setFont(font());
-  placeholder->setColor(palette().color(QPalette::PlaceholderText));
-  return m_lossPlot;
+void MainWindow::addPoint(QCustomPlot* plot, const QString& name, double x, double y) {
+  if (!std::isfinite(y)) return;
+  QCPGraph* graph = nullptr;
+  for (int i = 0; i < plot->graphCount(); ++i)
+    if (plot->graph(i)->name() == name) graph = plot->graph(i);
+  if (!graph) {
+    graph = plot->addGraph();
+    graph->setName(name);
+    graph->setPen(QPen(palette10()[(plot->graphCount() - 1) % palette10().size()], 1.5));
+  }
+  graph->addData(x, y);
+  m_replotPending = true;
 }
 
 void MainWindow::createStatusBar() {
-  m_statusLabel = new QLabel(tr("engine %1 · device %2 · %3")
-                                 .arg(m_engine.version, m_engine.device, threadsText(m_engine.threads)));
+  m_statusLabel = new QLabel(tr("engine %1 · device %2 · %3").arg(m_engine.version, m_engine.device, threadsText(m_engine.threads)));
   m_statusLabel->setObjectName(QStringLiteral("statusEngineLabel"));
-  m_statusLabel->setContentsMargins(8, 0, 8, 0);
-  statusBar()->addWidget(m_statusLabel);
+  m_runStatusLabel = new QLabel(tr("no run"));
+  m_runStatusLabel->setObjectName(QStringLiteral("statusRunLabel"));
+  statusBar()->addPermanentWidget(m_runStatusLabel);
+  statusBar()->addPermanentWidget(m_statusLabel);
+}
+
+void MainWindow::setSetup(const QString& data, const QString& method, const QString& teacher, int steps, int seed,
+                          const QString& runDir) {
+  m_dataCombo->setCurrentText(data);
+  const int index = m_methodCombo->findData(method);
+  if (index >= 0) m_methodCombo->setCurrentIndex(index);
+  m_teacherEdit->setText(teacher);
+  m_stepsSpin->setValue(steps);
+  m_seedSpin->setValue(seed);
+  m_runDirEdit->setText(runDir);
+  m_resumeDir.clear();  // a new setup means a new run
+}
+
+bool MainWindow::setSettingValue(const QString& key, const QString& value) {
+  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
+    if (m_settingsTable->item(row, 0)->text() != key) continue;
+    m_settingsTable->item(row, 1)->setText(value);
+    return true;
+  }
+  return false;
+}
+
+void MainWindow::startRun() {
+  if (m_running) return;
+  if (!m_resumeDir.isEmpty()) {
+    RunRequest request;
+    request.dir = m_resumeDir;
+    request.resume = true;
+    request.settings.append({QStringLiteral("steps"), QString::number(m_stepsSpin->value())});
+    startRequest(request);
+    return;
+  }
+  RunRequest request;
+  request.dir = m_runDirEdit->text().trimmed();
+  const QString method = m_methodCombo->currentData().toString();
+  request.settings.append({QStringLiteral("method"), method});
+  request.settings.append({QStringLiteral("data"), m_dataCombo->currentText().trimmed()});
+  request.settings.append({QStringLiteral("steps"), QString::number(m_stepsSpin->value())});
+  request.settings.append({QStringLiteral("seed"), QString::number(m_seedSpin->value())});
+  if (method != QLatin1String("smm") && method != QLatin1String("teacher")) {
+    if (m_teacherEdit->text().trimmed().isEmpty()) {
+      reportError(tr("%1 needs a teacher: choose a run directory, checkpoint or TorchScript file").arg(method));
+      return;
+    }
+    request.settings.append({QStringLiteral("teacher_model"), m_teacherEdit->text().trimmed()});
+  }
+  onestep::RunConfig defaults;
+  std::map<std::string, std::string> defaultValues;
+  for (const auto& s : onestep::listSettings(defaults)) defaultValues[s.key] = s.value;
+  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
+    const QString key = m_settingsTable->item(row, 0)->text(), value = m_settingsTable->item(row, 1)->text();
+    if (defaultValues[key.toStdString()] != value.toStdString()) request.settings.append({key, value});
+  }
+  startRequest(request);
+}
+
+void MainWindow::startRequest(const RunRequest& request) {
+  for (auto* plot : {m_lossPlot, m_fidPlot}) plot->clearGraphs();
+  m_replotPending = true;
+  m_runDir = request.dir;
+  setRunning(true);
+  m_worker->setPaused(false);
+  emit requestStart(request);
+}
+
+void MainWindow::openRunDirectory(const QString& dir) {
+  QFile config(dir + QStringLiteral("/config.json"));
+  if (!config.open(QIODevice::ReadOnly)) {
+    reportError(tr("'%1' is not a run directory (no config.json)").arg(dir));
+    return;
+  }
+  const QJsonObject c = QJsonDocument::fromJson(config.readAll()).object();
+  setSetup(c.value(QStringLiteral("data")).toString(), c.value(QStringLiteral("method")).toString(),
+           c.value(QStringLiteral("teacher_model")).toString(), c.value(QStringLiteral("steps")).toInt(),
+           c.value(QStringLiteral("seed")).toInt(), dir);
+  for (auto* plot : {m_lossPlot, m_fidPlot}) plot->clearGraphs();
+  // Replay the curves from metrics.jsonl.
+  QFile metrics(dir + QStringLiteral("/metrics.jsonl"));
+  if (metrics.open(QIODevice::ReadOnly)) {
+    while (!metrics.atEnd()) {
+      const QJsonObject j = QJsonDocument::fromJson(metrics.readLine()).object();
+      const double it = j.value(QStringLiteral("iteration")).toDouble();
+      const bool eval = j.contains(QStringLiteral("fid"));
+      for (auto k = j.begin(); k != j.end(); ++k) {
+        if (!k.value().isDouble() || k.key() == QLatin1String("iteration") || k.key() == QLatin1String("samples") ||
+            k.key() == QLatin1String("wall_s") || k.key() == QLatin1String("lr") || k.key() == QLatin1String("it_per_s") ||
+            k.key().startsWith(QLatin1String("eval_")))
+          continue;
+        if (eval && (k.key() == QLatin1String("fid") || k.key() == QLatin1String("energy")))
+          addPoint(m_fidPlot, k.key(), it, k.value().toDouble());
+        else if (!eval && k.key() != QLatin1String("stage") && k.key() != QLatin1String("r_over_t"))
+          addPoint(m_lossPlot, k.key(), it, k.value().toDouble());
+      }
+    }
+  }
+  m_resumeDir = dir;
+  m_runDir = dir;
+  m_runStatusLabel->setText(tr("opened %1 · Start resumes it").arg(dir));
+}
+
+void MainWindow::togglePause() {
+  if (!m_running) return;
+  const bool paused = !m_worker->isPaused();
+  m_worker->setPaused(paused);
+  m_pauseAction->setText(paused ? tr("&Resume") : tr("&Pause"));
+  m_stepAction->setEnabled(paused);
+}
+
+void MainWindow::singleStep() {
+  if (m_running && m_worker->isPaused()) m_worker->requestSingleStep();
+}
+
+void MainWindow::stopRun() {
+  if (m_running) m_worker->requestStop();
+}
+
+void MainWindow::saveCheckpoint() {
+  if (m_running) m_worker->requestCheckpoint();
+}
+
+void MainWindow::setRunning(bool running) {
+  m_running = running;
+  m_startAction->setEnabled(!running);
+  m_pauseAction->setEnabled(running);
+  m_pauseAction->setText(tr("&Pause"));
+  m_stepAction->setEnabled(false);
+  m_stopAction->setEnabled(running);
+  m_checkpointAction->setEnabled(running);
+  for (QWidget* w : std::initializer_list<QWidget*>{m_dataCombo, m_methodCombo, m_teacherEdit, m_stepsSpin, m_seedSpin, m_runDirEdit})
+    w->setEnabled(!running);
+}
+
+void MainWindow::reportError(const QString& message) {
+  emit runFailed(message);
+  if (m_errorReporter) {
+    m_errorReporter(message);
+    return;
+  }
+  auto* box = new QMessageBox(QMessageBox::Warning, tr("OneStep Studio"), message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();  // not exec(): the GUI thread keeps serving the worker
+}
+
+void MainWindow::onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total) {
+  m_device = device;
+  m_resumeDir.clear();
+  m_runStatusLabel->setText(tr("%1 · iteration %2 of %3 · device %4").arg(dir).arg(iteration).arg(total).arg(device));
+}
+
+void MainWindow::onProgress(qint64 iteration, qint64 total, double itPerSec, double elapsedSec, qint64 samples,
+                            const QMap<QString, double>& losses) {
+  for (auto it = losses.begin(); it != losses.end(); ++it)
+    if (it.key() != QLatin1String("lr") && it.key() != QLatin1String("stage") && it.key() != QLatin1String("r_over_t"))
+      addPoint(m_lossPlot, it.key(), static_cast<double>(iteration), it.value());
+  m_runStatusLabel->setText(tr("iteration %1 / %2 · %3 it/s · %4 samples seen · %5 · %6")
+                                .arg(iteration)
+                                .arg(total)
+                                .arg(itPerSec, 0, 'f', 1)
+                                .arg(samples)
+                                .arg(m_device, durationText(elapsedSec)));
+}
+
+void MainWindow::onPreview(qint64 iteration, const QImage& image) {
+  m_lastPreview = image;
+  m_sampleView->setPixmap(QPixmap::fromImage(image).scaled(m_sampleView->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  m_sampleCaption->setText(tr("Samples at iteration %1 (fixed noise, EMA weights)").arg(iteration));
+}
+
+void MainWindow::onEvaluated(qint64 iteration, const QMap<QString, double>& metrics) {
+  for (const char* key : {"fid", "energy"})
+    if (metrics.contains(QLatin1String(key)))
+      addPoint(m_fidPlot, QLatin1String(key), static_cast<double>(iteration), metrics.value(QLatin1String(key)));
+}
+
+void MainWindow::onFinished(qint64 iteration, bool stopped) {
+  setRunning(false);
+  m_runStatusLabel->setText(tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
+  if (!m_runDir.isEmpty() && QFileInfo::exists(m_runDir + QStringLiteral("/config.json"))) m_resumeDir = m_runDir;
+  emit runFinished(iteration, stopped);
 }
 
 void MainWindow::restoreSettings() {
-  QSettings settings(QString::fromLatin1(kSettingsOrganization),
-                     QString::fromLatin1(kSettingsApplication));
-  if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
-    resize(kDefaultSize);
-  }
+  QSettings settings(QString::fromLatin1(kSettingsOrganization), QString::fromLatin1(kSettingsApplication));
+  if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(kDefaultSize);
   restoreState(settings.value(kStateKey).toByteArray());
+  const QString prefix = QString::fromLatin1(kSetupKey);
+  if (settings.contains(prefix + QStringLiteral("data")))
+    setSetup(settings.value(prefix + QStringLiteral("data")).toString(), settings.value(prefix + QStringLiteral("method")).toString(),
+             settings.value(prefix + QStringLiteral("teacher")).toString(), settings.value(prefix + QStringLiteral("steps")).toInt(),
+             settings.value(prefix + QStringLiteral("seed")).toInt(), settings.value(prefix + QStringLiteral("runDir")).toString());
 }
 
 void MainWindow::saveSettings() const {
-  QSettings settings(QString::fromLatin1(kSettingsOrganization),
-                     QString::fromLatin1(kSettingsApplication));
+  QSettings settings(QString::fromLatin1(kSettingsOrganization), QString::fromLatin1(kSettingsApplication));
   settings.setValue(kGeometryKey, saveGeometry());
   settings.setValue(kStateKey, saveState());
+  const QString prefix = QString::fromLatin1(kSetupKey);
+  settings.setValue(prefix + QStringLiteral("data"), m_dataCombo->currentText());
+  settings.setValue(prefix + QStringLiteral("method"), m_methodCombo->currentData());
+  settings.setValue(prefix + QStringLiteral("teacher"), m_teacherEdit->text());
+  settings.setValue(prefix + QStringLiteral("steps"), m_stepsSpin->value());
+  settings.setValue(prefix + QStringLiteral("seed"), m_seedSpin->value());
+  settings.setValue(prefix + QStringLiteral("runDir"), m_runDirEdit->text());
 }
 
 void MainWindow::showAbout() {
-  QMessageBox::about(
-      this, tr("About OneStep Studio"),
-      tr("<h3>OneStep Studio</h3>"
-         "<p>Watch diffusion models being distilled into one-step generators, live.</p>"
-         "<p>Engine %1<br>LibTorch %2<br>Qt %3<br>Device %4 · %5</p>"
-         "<p>Methods: Score identity Distillation (Zhou et al., ICML 2024), Score Mismatching "
-         "(Ye &amp; Liu, 2023), Stable Consistency Tuning (Wang, Geng &amp; Li, 2024).</p>")
-          .arg(m_engine.version.toHtmlEscaped(), m_engine.torchVersion.toHtmlEscaped(),
-               QString::fromLatin1(qVersion()), m_engine.device.toHtmlEscaped(),
-               threadsText(m_engine.threads)));
+  QMessageBox::about(this, tr("About OneStep Studio"),
+                     tr("<h3>OneStep Studio</h3>"
+                        "<p>Watch diffusion models being distilled into one-step generators, live.</p>"
+                        "<p>Engine %1<br>LibTorch %2<br>Qt %3<br>Device %4 · %5</p>"
+                        "<p>Methods: Score identity Distillation (Zhou et al., ICML 2024), Score Mismatching "
+                        "(Ye &amp; Liu, 2023), Stable Consistency Tuning (Wang, Geng &amp; Li, 2024).</p>")
+                         .arg(m_engine.version.toHtmlEscaped(), m_engine.torchVersion.toHtmlEscaped(),
+                              QString::fromLatin1(qVersion()), m_engine.device.toHtmlEscaped(), threadsText(m_engine.threads)));
 }

@@ -1,15 +1,28 @@
-// The studio's main window. For now it shows what the engine reports about itself (version,
-// LibTorch, device, threads) and an empty loss plot; the live distillation views arrive with the
-// studio. GUI thread only.
+// The studio's main window: run setup (data, method, teacher, settings), controls (start, pause, single
+// step, stop, checkpoint, open a run directory), the live sample grid, loss and FID plots, and a status bar.
+// The engine runs on a RunWorker in its own thread; this class lives on the GUI thread and never waits on it.
 #pragma once
 
+#include <QElapsedTimer>
+#include <QImage>
 #include <QMainWindow>
+#include <QMap>
 #include <QSize>
 #include <QString>
+#include <QThread>
+#include <QVector>
 
+#include "run_worker.h"
+
+class QAction;
 class QCloseEvent;
+class QComboBox;
 class QCustomPlot;
 class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QTableWidget;
+class QTimer;
 
 // What the engine reports about itself, gathered once when the window is built.
 struct EngineInfo {
@@ -36,8 +49,30 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(const EngineInfo& engine, QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // The engine facts shown in the window.
   const EngineInfo& engineInfo() const { return m_engine; }
+  RunWorker* worker() const { return m_worker; }
+  bool isRunning() const { return m_running; }
+
+  // Fills the setup panel (data spec, method, teacher path, steps, seed, run directory).
+  void setSetup(const QString& data, const QString& method, const QString& teacher, int steps, int seed,
+                const QString& runDir);
+  // Sets a value in the settings table (as a user editing it); false when the method has no such row.
+  bool setSettingValue(const QString& key, const QString& value);
+  // When set, engine errors are reported through this callback instead of a dialog (scripted mode, tests).
+  void setErrorReporter(std::function<void(const QString&)> reporter) { m_errorReporter = std::move(reporter); }
+
+ public slots:
+  void startRun();                          // from the setup panel (a new run in the run directory)
+  void openRunDirectory(const QString& dir);  // replays metrics.jsonl and resumes the run on Start
+  void togglePause();
+  void singleStep();
+  void stopRun();
+  void saveCheckpoint();
+
+ signals:
+  void runFinished(qint64 iteration, bool stopped);  // the worker's run ended (after the window updated)
+  void runFailed(const QString& message);
+  void requestStart(const RunRequest& request);      // to the worker thread
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -45,19 +80,61 @@ class MainWindow : public QMainWindow {
  private:
   void createActions();
   QWidget* createCentralArea();
+  QWidget* createSetupPanel();
   QWidget* createEnginePanel();
-  QWidget* createNextStepsPanel();
-  QCustomPlot* createLossPlot();
+  QCustomPlot* createPlot(const QString& objectName, const QString& title, const QString& yLabel);
   void createStatusBar();
   void restoreSettings();
   void saveSettings() const;
   void showAbout();
+  void fillSettingsTable();
+  void startRequest(const RunRequest& request);
+  void setRunning(bool running);
+  void reportError(const QString& message);
+  void addPoint(QCustomPlot* plot, const QString& name, double x, double y);
+  void replot();
+
+  void onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total);
+  void onProgress(qint64 iteration, qint64 total, double itPerSec, double elapsedSec, qint64 samples,
+                  const QMap<QString, double>& losses);
+  void onPreview(qint64 iteration, const QImage& image);
+  void onEvaluated(qint64 iteration, const QMap<QString, double>& metrics);
+  void onFinished(qint64 iteration, bool stopped);
+  void onSettingEdited(int row, int column);
 
   EngineInfo m_engine;
+  QThread m_thread;
+  RunWorker* m_worker = nullptr;
+  bool m_running = false;
+  bool m_fillingSettings = false;
+  QString m_runDir;
+  QString m_resumeDir;  // set by openRunDirectory: Start resumes it
+  QString m_device;
+  std::function<void(const QString&)> m_errorReporter;
+
+  QComboBox* m_dataCombo = nullptr;
+  QComboBox* m_methodCombo = nullptr;
+  QLineEdit* m_teacherEdit = nullptr;
+  QLineEdit* m_runDirEdit = nullptr;
+  QSpinBox* m_stepsSpin = nullptr;
+  QSpinBox* m_seedSpin = nullptr;
+  QTableWidget* m_settingsTable = nullptr;
   QLabel* m_versionLabel = nullptr;
   QLabel* m_torchLabel = nullptr;
   QLabel* m_deviceLabel = nullptr;
   QLabel* m_threadsLabel = nullptr;
   QLabel* m_statusLabel = nullptr;
+  QLabel* m_runStatusLabel = nullptr;
+  QLabel* m_sampleView = nullptr;
+  QLabel* m_sampleCaption = nullptr;
   QCustomPlot* m_lossPlot = nullptr;
+  QCustomPlot* m_fidPlot = nullptr;
+  QTimer* m_replotTimer = nullptr;
+  bool m_replotPending = false;
+  QAction* m_startAction = nullptr;
+  QAction* m_pauseAction = nullptr;
+  QAction* m_stepAction = nullptr;
+  QAction* m_stopAction = nullptr;
+  QAction* m_checkpointAction = nullptr;
+  QImage m_lastPreview;
 };

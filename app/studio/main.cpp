@@ -4,12 +4,18 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <cstdio>
+#include <algorithm>
 #include <exception>
+#include <memory>
 
 #include "main_window.h"
 
@@ -21,6 +27,86 @@ constexpr int kScreenshotDelayMs = 300;
 void printError(const QString& message) {
   std::fprintf(stderr, "onestep-studio: %s\n", qPrintable(message));
 }
+
+// Writes the whole window to a PNG; false (with a message) when the file cannot be written.
+bool writeScreenshot(QWidget& window, const QString& path) {
+  if (window.grab().save(path, "PNG")) return true;
+  printError(QStringLiteral("cannot write the screenshot to '%1' (does the folder exist and is it writable?)").arg(path));
+  return false;
+}
+
+// Scripted mode: --demo SPEC --method M --steps N [--teacher PATH] --screenshot FILE. Runs N iterations in the
+// window as a user would (a toy teacher is trained first, and cached, when the method needs one and none is
+// given), then writes the screenshot and exits 0; any engine error exits 1 with the message on stderr.
+class Demo : public QObject {
+ public:
+  Demo(MainWindow& window, QString spec, QString method, int steps, QString teacher, QString screenshot)
+      : m_window(window), m_spec(std::move(spec)), m_method(std::move(method)), m_steps(steps),
+        m_teacher(std::move(teacher)), m_screenshot(std::move(screenshot)) {
+    m_window.setErrorReporter([](const QString& message) {
+      printError(message);
+      QApplication::exit(1);
+    });
+    QObject::connect(&m_window, &MainWindow::runFinished, this, [this](qint64, bool) { next(); });
+  }
+
+  void begin() {
+    if (!m_dir.isValid()) {
+      printError(QStringLiteral("cannot create a temporary run directory"));
+      QApplication::exit(1);
+      return;
+    }
+    const bool needsTeacher = m_method != QLatin1String("smm") && m_method != QLatin1String("teacher");
+    if (needsTeacher && m_teacher.isEmpty()) {
+      if (!m_spec.startsWith(QLatin1String("toy:"))) {
+        printError(QStringLiteral("--demo %1 --method %2: no teacher is shipped for this data; give --teacher PATH")
+                       .arg(m_spec, m_method));
+        QApplication::exit(1);
+        return;
+      }
+      // A toy teacher trains in seconds; it is cached so later demos reuse it.
+      const QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+      m_teacher = QDir(cache).filePath(QStringLiteral("teachers/") + m_spec.mid(4) + QStringLiteral("-1500"));
+      QDir().mkpath(QFileInfo(m_teacher).path());
+      m_stage = Stage::Teacher;
+      if (QFileInfo::exists(m_teacher + QStringLiteral("/config.json"))) {
+        m_window.openRunDirectory(m_teacher);  // resumes (or finishes at once when already trained)
+      } else {
+        m_window.setSetup(m_spec, QStringLiteral("teacher"), QString(), 1500, 0, m_teacher);
+      }
+      m_window.startRun();
+      return;
+    }
+    startMain();
+  }
+
+ private:
+  enum class Stage { Teacher, Main };
+
+  void startMain() {
+    m_stage = Stage::Main;
+    m_window.setSetup(m_spec, m_method, m_teacher, m_steps, 0, m_dir.filePath(QStringLiteral("run")));
+    // Five evaluations over the demo, so its screenshot shows the FID curve.
+    m_window.setSettingValue(QStringLiteral("eval_every"), QString::number(std::max(1, m_steps / 5)));
+    m_window.startRun();
+  }
+
+  void next() {
+    if (m_stage == Stage::Teacher) {
+      startMain();
+      return;
+    }
+    // Let the last frame and plots paint before the grab.
+    QTimer::singleShot(400, &m_window, [this] { QApplication::exit(writeScreenshot(m_window, m_screenshot) ? 0 : 1); });
+  }
+
+  MainWindow& m_window;
+  QString m_spec, m_method;
+  int m_steps;
+  QString m_teacher, m_screenshot;
+  QTemporaryDir m_dir;
+  Stage m_stage = Stage::Main;
+};
 
 }  // namespace
 
@@ -40,6 +126,21 @@ int main(int argc, char* argv[]) {
       QStringLiteral("Show the main window, save it as a PNG image to <file> and exit."),
       QStringLiteral("file"));
   parser.addOption(screenshotOption);
+  const QCommandLineOption demoOption(QStringLiteral("demo"),
+                                      QStringLiteral("Scripted mode: start a run on data <spec> (with --method, "
+                                                     "--steps, --screenshot) and exit when it is done."),
+                                      QStringLiteral("spec"));
+  const QCommandLineOption methodOption(QStringLiteral("method"), QStringLiteral("sid, smm, ect, sct or teacher."),
+                                        QStringLiteral("name"), QStringLiteral("sid"));
+  const QCommandLineOption stepsOption(QStringLiteral("steps"), QStringLiteral("Iterations of the demo run."),
+                                       QStringLiteral("n"), QStringLiteral("200"));
+  const QCommandLineOption teacherOption(QStringLiteral("teacher"),
+                                         QStringLiteral("Teacher of the demo run (default: a toy teacher trained on the fly)."),
+                                         QStringLiteral("path"));
+  parser.addOption(demoOption);
+  parser.addOption(methodOption);
+  parser.addOption(stepsOption);
+  parser.addOption(teacherOption);
   parser.process(app);  // exits on --help, --version and unknown options
 
   const bool screenshotMode = parser.isSet(screenshotOption);
@@ -52,17 +153,27 @@ int main(int argc, char* argv[]) {
       window.resize(MainWindow::kDefaultSize);  // reproducible images, whatever was saved
     }
     window.show();
+    std::unique_ptr<Demo> demo;
+    if (parser.isSet(demoOption)) {
+      const QString method = parser.value(methodOption);
+      bool ok = false;
+      const int steps = parser.value(stepsOption).toInt(&ok);
+      if (!QStringList{"sid", "smm", "ect", "sct", "teacher"}.contains(method) || !ok || steps < 1) {
+        printError(QStringLiteral("--demo needs --method sid|smm|ect|sct|teacher and --steps N >= 1"));
+        return 2;
+      }
+      if (!screenshotMode) {
+        printError(QStringLiteral("--demo needs --screenshot FILE.png"));
+        return 2;
+      }
+      demo = std::make_unique<Demo>(window, parser.value(demoOption), method, steps, parser.value(teacherOption),
+                                    screenshotPath);
+      QTimer::singleShot(0, demo.get(), [&demo] { demo->begin(); });
+      return QApplication::exec();
+    }
     if (screenshotMode) {
       QTimer::singleShot(kScreenshotDelayMs, &window, [&window, &screenshotPath] {
-        const QPixmap image = window.grab();
-        if (!image.save(screenshotPath, "PNG")) {
-          printError(QStringLiteral("cannot write the screenshot to '%1' "
-                                    "(does the folder exist and is it writable?)")
-                         .arg(screenshotPath));
-          QApplication::exit(1);
-          return;
-        }
-        QApplication::exit(0);
+        QApplication::exit(writeScreenshot(window, screenshotPath) ? 0 : 1);
       });
     }
     return QApplication::exec();

@@ -1,0 +1,151 @@
+// The engine worker and its window, offscreen: signals during a short toy run, pause / single step / stop,
+// settings changed mid-run, engine errors reaching the UI, and a finished run reopened with its curves.
+#include <qcustomplot.h>
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include "main_window.h"
+#include "run_worker.h"
+
+namespace {
+
+RunRequest toyRun(const QString& dir, int steps) {
+  RunRequest r;
+  r.dir = dir;
+  r.settings = {{"method", "teacher"}, {"data", "toy:moons"}, {"steps", QString::number(steps)},
+                {"batch", "128"},      {"net.hidden", "32"},    {"snapshot_every", "0"},
+                {"eval_every", "0"}};
+  return r;
+}
+
+// A worker on its own thread, torn down stop → quit → wait.
+struct WorkerThread {
+  QThread thread;
+  RunWorker* worker = new RunWorker;
+  WorkerThread() {
+    worker->moveToThread(&thread);
+    QObject::connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+    thread.start();
+  }
+  ~WorkerThread() {
+    worker->requestStop();
+    worker->setPaused(false);
+    thread.quit();
+    thread.wait();
+  }
+  void start(const RunRequest& r) {
+    QMetaObject::invokeMethod(worker, [w = worker, r] { w->start(r); }, Qt::QueuedConnection);
+  }
+};
+
+}  // namespace
+
+class TestRunWorker : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void shortRunEmitsProgressPreviewsAndFinished() {
+    QTemporaryDir tmp;
+    WorkerThread w;
+    QSignalSpy started(w.worker, &RunWorker::started);
+    QSignalSpy progress(w.worker, &RunWorker::progress);
+    QSignalSpy previews(w.worker, &RunWorker::previewReady);
+    QSignalSpy finished(w.worker, &RunWorker::finished);
+    w.start(toyRun(tmp.filePath("run"), 40));
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(progress.count(), 40);
+    QCOMPARE(progress.last().at(0).toLongLong(), 40);
+    const auto losses = progress.last().at(5).value<QMap<QString, double>>();
+    QVERIFY(losses.contains("loss"));
+    QVERIFY(previews.count() >= 2);  // the initial frame and the last one at least
+    const QImage image = previews.last().at(1).value<QImage>();
+    QVERIFY(!image.isNull() && image.width() >= 256);
+    QCOMPARE(finished.first().at(0).toLongLong(), 40);
+    QCOMPARE(finished.first().at(1).toBool(), false);
+  }
+
+  void pauseSingleStepSettingsAndStop() {
+    QTemporaryDir tmp;
+    WorkerThread w;
+    QSignalSpy progress(w.worker, &RunWorker::progress);
+    QSignalSpy applied(w.worker, &RunWorker::settingsApplied);
+    QSignalSpy finished(w.worker, &RunWorker::finished);
+    w.start(toyRun(tmp.filePath("run"), 1000000));
+    QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 5, 30000);
+    w.worker->setPaused(true);
+    QTest::qWait(300);  // an iteration in flight may still report
+    const int paused = progress.count();
+    QTest::qWait(400);
+    QCOMPARE(progress.count(), paused);  // nothing while paused
+    w.worker->requestSettings({{"teacher.lr", "0.0005"}});
+    w.worker->requestSingleStep();
+    QTRY_COMPARE_WITH_TIMEOUT(progress.count(), paused + 1, 5000);
+    QCOMPARE(applied.count(), 1);
+    QTest::qWait(200);
+    QCOMPARE(progress.count(), paused + 1);  // exactly one step
+
+    QElapsedTimer timer;
+    timer.start();
+    w.worker->setPaused(false);
+    w.worker->requestStop();
+    QVERIFY(finished.wait(5000));
+    QVERIFY2(timer.elapsed() < 1500, "stop took effect within about a second");
+    QCOMPARE(finished.first().at(1).toBool(), true);
+    QFile metrics(tmp.filePath("run/metrics.jsonl"));
+    QVERIFY(metrics.open(QIODevice::ReadOnly));
+    QVERIFY(metrics.readAll().contains("\"set\":{\"teacher.lr\":\"0.0005\"}"));
+    QVERIFY(QDir(tmp.filePath("run/checkpoints")).entryList({"*.pt"}).size() >= 1);  // stopped with a checkpoint
+  }
+
+  void engineErrorReachesTheWindow() {
+    QTemporaryDir tmp;
+    MainWindow window(EngineInfo{"v", "t", "cpu", 2, false});
+    QString reported;
+    window.setErrorReporter([&](const QString& m) { reported = m; });
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.setSetup("toy:nowhere", "teacher", "", 10, 0, tmp.filePath("run"));
+    window.startRun();
+    QVERIFY(finished.wait(20000));
+    QVERIFY2(reported.contains("nowhere"), qPrintable(reported));
+    QVERIFY(!window.isRunning());
+    QVERIFY(!QFile::exists(tmp.filePath("run/config.json")));  // a bad spec writes nothing
+    // A distillation without a teacher is refused before anything starts.
+    reported.clear();
+    window.setSetup("toy:moons", "sid", "", 10, 0, tmp.filePath("run2"));
+    window.startRun();
+    QVERIFY2(reported.contains("teacher"), qPrintable(reported));
+    QVERIFY(!window.isRunning());
+  }
+
+  void finishedRunReopensWithItsCurves() {
+    QTemporaryDir tmp;
+    {
+      WorkerThread w;
+      QSignalSpy finished(w.worker, &RunWorker::finished);
+      w.start(toyRun(tmp.filePath("run"), 30));
+      QVERIFY(finished.wait(60000));
+    }
+    MainWindow window(EngineInfo{"v", "t", "cpu", 2, false});
+    window.openRunDirectory(tmp.filePath("run"));
+    auto* plot = window.findChild<QCustomPlot*>("lossPlot");
+    QVERIFY(plot && plot->graphCount() >= 1);
+    QCOMPARE(plot->graph(0)->dataCount(), 3);  // log_every 10 → iterations 10, 20, 30
+    // Start resumes it to a larger step count.
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.findChild<QSpinBox*>("stepsSpin")->setValue(40);
+    window.startRun();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.first().at(0).toLongLong(), 40);
+  }
+};
+
+QTEST_MAIN(TestRunWorker)
+#include "tst_run_worker.moc"
