@@ -52,7 +52,7 @@ struct ConsistencyConfig {
   double huber_c = 0.0;              // pseudo-Huber sqrt(d + c^2) - c on the squared distance d; 0 = L2 norm
   double lr = 1e-4;                  // RAdam learning rate
   double dropout = -1.0;             // dropout of the consistency model; -1 = keep the teacher's (0.2 in ECT)
-  double ema_halflife = 20000;       // EMA half-life in samples
+  double ema_halflife = 100000;      // EMA half-life in samples (100000: ~200 iterations of 512)
   double sigma_min = 0.002;          // boundary f(x, sigma_min) = x when sampling
   double sigma_max = 0.0;            // one-step sampling: x = f(sigma_max z, sigma_max); 0 = auto (80 images, 10 points:
                                      // lognormal t rarely reaches 80, and 2-D data is pure noise at 10 already)
