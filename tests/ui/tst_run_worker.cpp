@@ -145,6 +145,24 @@ class TestRunWorker : public QObject {
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.first().at(0).toLongLong(), 40);
   }
+
+  void closingDuringARunSavesACheckpoint() {
+    QTemporaryDir tmp;
+    QElapsedTimer timer;
+    {
+      MainWindow window(EngineInfo{"v", "t", "cpu", 2, false});
+      QSignalSpy progress(window.worker(), &RunWorker::progress);
+      window.setSetup("toy:moons", "teacher", "", 1000000, 0, tmp.filePath("run"));
+      window.startRun();
+      QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 20, 30000);
+      window.close();
+      timer.start();
+    }  // the window goes away: stop → quit → wait
+    QVERIFY2(timer.elapsed() < 3000, "the worker shut down promptly");
+    const QStringList checkpoints = QDir(tmp.filePath("run/checkpoints")).entryList({"ckpt-*.pt"});
+    QVERIFY(!checkpoints.isEmpty());
+    QVERIFY2(checkpoints.first() != "ckpt-000000000.pt", qPrintable(checkpoints.first()));
+  }
 };
 
 QTEST_MAIN(TestRunWorker)
