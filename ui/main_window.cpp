@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
@@ -224,11 +225,38 @@ QWidget* MainWindow::createCentralArea() {
   auto* plots = new QTabWidget;
   plots->setObjectName(QStringLiteral("plotTabs"));
   m_lossPlot = createPlot(QStringLiteral("lossPlot"), tr("losses"), tr("loss"));
-  m_fidPlot = createPlot(QStringLiteral("fidPlot"), tr("evaluation"), tr("FID"));
+  m_fidPlot = createPlot(QStringLiteral("fidPlot"), tr("evaluation"), tr("FID / energy distance"));
   auto* plotColumn = new QSplitter(Qt::Vertical);
   plotColumn->addWidget(m_lossPlot);
   plotColumn->addWidget(m_fidPlot);
-  plots->addTab(plotColumn, tr("Curves"));
+  auto* curves = new QWidget;
+  auto* curvesLayout = new QVBoxLayout(curves);
+  curvesLayout->setContentsMargins(0, 4, 0, 0);
+  auto* toggles = new QHBoxLayout;
+  auto* logScale = new QCheckBox(tr("log scale"));
+  logScale->setObjectName(QStringLiteral("logScaleCheck"));
+  logScale->setToolTip(tr("Logarithmic y axes (values <= 0 are not drawn)"));
+  auto* smooth = new QCheckBox(tr("smooth"));
+  smooth->setObjectName(QStringLiteral("smoothCheck"));
+  smooth->setToolTip(tr("Exponential moving average of each curve (weight 0.9)"));
+  toggles->addWidget(logScale);
+  toggles->addWidget(smooth);
+  toggles->addStretch(1);
+  curvesLayout->addLayout(toggles);
+  curvesLayout->addWidget(plotColumn, 1);
+  connect(logScale, &QCheckBox::toggled, this, [this](bool on) {
+    for (auto* plot : {m_lossPlot, m_fidPlot}) {
+      plot->yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+      plot->yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                                : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    }
+    m_replotPending = true;
+  });
+  connect(smooth, &QCheckBox::toggled, this, [this](bool on) {
+    m_smooth = on;
+    rebuildGraphs();
+  });
+  plots->addTab(curves, tr("Curves"));
 
   splitter->addWidget(side);
   splitter->addWidget(samples);
@@ -369,8 +397,27 @@ QCustomPlot* MainWindow::createPlot(const QString& objectName, const QString& ti
   return plot;
 }
 
+void MainWindow::rebuildGraphs() {
+  for (auto* plot : {m_lossPlot, m_fidPlot}) {
+    plot->clearGraphs();
+    const auto series = m_raw.value(plot);
+    m_raw[plot].clear();
+    for (auto it = series.begin(); it != series.end(); ++it)
+      for (const QPointF& p : it.value()) addPoint(plot, it.key(), p.x(), p.y());
+  }
+  m_replotPending = true;
+}
+
 void MainWindow::addPoint(QCustomPlot* plot, const QString& name, double x, double y) {
   if (!std::isfinite(y)) return;
+  auto& raw = m_raw[plot][name];
+  raw.append(QPointF(x, y));
+  if (m_smooth && raw.size() > 1) {
+    // EMA over the raw points so far, continuing from the graph's last value.
+    for (int i = 0; i < plot->graphCount(); ++i)
+      if (plot->graph(i)->name() == name && !plot->graph(i)->data()->isEmpty())
+        y = 0.9 * (plot->graph(i)->data()->constEnd() - 1)->value + 0.1 * y;
+  }
   QCPGraph* graph = nullptr;
   for (int i = 0; i < plot->graphCount(); ++i)
     if (plot->graph(i)->name() == name) graph = plot->graph(i);
@@ -449,6 +496,7 @@ void MainWindow::startRun() {
 
 void MainWindow::startRequest(const RunRequest& request) {
   for (auto* plot : {m_lossPlot, m_fidPlot}) plot->clearGraphs();
+  m_raw.clear();
   m_replotPending = true;
   m_runDir = request.dir;
   setRunning(true);
@@ -467,6 +515,7 @@ void MainWindow::openRunDirectory(const QString& dir) {
            c.value(QStringLiteral("teacher_model")).toString(), c.value(QStringLiteral("steps")).toInt(),
            c.value(QStringLiteral("seed")).toInt(), dir);
   for (auto* plot : {m_lossPlot, m_fidPlot}) plot->clearGraphs();
+  m_raw.clear();
   // Replay the curves from metrics.jsonl.
   QFile metrics(dir + QStringLiteral("/metrics.jsonl"));
   if (metrics.open(QIODevice::ReadOnly)) {

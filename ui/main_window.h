@@ -7,6 +7,7 @@
 #include <QImage>
 #include <QMainWindow>
 #include <QMap>
+#include <QPointF>
 #include <QSize>
 #include <QString>
 #include <QThread>
@@ -92,6 +93,7 @@ class MainWindow : public QMainWindow {
   void setRunning(bool running);
   void reportError(const QString& message);
   void addPoint(QCustomPlot* plot, const QString& name, double x, double y);
+  void rebuildGraphs();  // after the smoothing toggle: every graph again from its raw points
   void replot();
 
   void onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total);
@@ -137,4 +139,7 @@ class MainWindow : public QMainWindow {
   QAction* m_stopAction = nullptr;
   QAction* m_checkpointAction = nullptr;
   QImage m_lastPreview;
+  bool m_smooth = false;
+  // Raw points of every curve (plot → series → (x, y)), so smoothing can be switched on and off.
+  QMap<QCustomPlot*, QMap<QString, QVector<QPointF>>> m_raw;
 };

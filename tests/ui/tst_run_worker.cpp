@@ -2,6 +2,7 @@
 // settings changed mid-run, engine errors reaching the UI, and a finished run reopened with its curves.
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QFile>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -138,6 +139,23 @@ class TestRunWorker : public QObject {
     auto* plot = window.findChild<QCustomPlot*>("lossPlot");
     QVERIFY(plot && plot->graphCount() >= 1);
     QCOMPARE(plot->graph(0)->dataCount(), 3);  // log_every 10 → iterations 10, 20, 30
+    auto values = [&] {
+      QVector<double> v;
+      for (auto it = plot->graph(0)->data()->constBegin(); it != plot->graph(0)->data()->constEnd(); ++it) v << it->value;
+      return v;
+    };
+    const QVector<double> raw = values();
+    // Smoothing: an EMA of the same points; off again: the raw points.
+    window.findChild<QCheckBox*>("smoothCheck")->setChecked(true);
+    const QVector<double> smooth = values();
+    QCOMPARE(smooth.size(), 3);
+    QCOMPARE(smooth[0], raw[0]);
+    QVERIFY(qAbs(smooth[1] - (0.9 * raw[0] + 0.1 * raw[1])) < 1e-12);
+    QVERIFY(qAbs(smooth[2] - (0.9 * smooth[1] + 0.1 * raw[2])) < 1e-12);
+    window.findChild<QCheckBox*>("smoothCheck")->setChecked(false);
+    QCOMPARE(values(), raw);
+    window.findChild<QCheckBox*>("logScaleCheck")->setChecked(true);
+    QCOMPARE(plot->yAxis->scaleType(), QCPAxis::stLogarithmic);
     // Start resumes it to a larger step count.
     QSignalSpy finished(&window, &MainWindow::runFinished);
     window.findChild<QSpinBox*>("stepsSpin")->setValue(40);
