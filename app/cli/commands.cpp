@@ -209,25 +209,23 @@ int runInfo(const Args& a) {
 
 // ---- energy -----------------------------------------------------------------------------------------
 
-SampleSet loadSet(const std::string& what, int64_t n, uint64_t seed) {
-  if (what.size() > 4 && what.substr(what.size() - 4) == ".npz") {
-    auto s = readSamplesNpz(what);
-    if (s.count() > n) {  // first n
-      s.points.resize(static_cast<std::size_t>(n * s.shape[1]));
-      s.shape[0] = n;
-      if (!s.labels.empty()) s.labels.resize(static_cast<std::size_t>(n));
-    }
-    return s;
-  }
-  return drawData(what, n, seed);
-}
-
 int runEnergy(const Args& a) {
   const int64_t n = a.getInt("n", 2000);
   const uint64_t seed = static_cast<uint64_t>(a.getInt("seed", 0));
   setThreads(0);
-  auto x = loadSet(a.positional()[0], n, seed);
-  auto y = loadSet(a.positional()[1], n, seed + 1);
+  // The sets open as for `fid` (an NPZ contributes its first n, a data spec draws n); only points apply.
+  SetOptions o;
+  o.extractor = "raw";
+  o.n = n;
+  o.seed = seed;
+  auto openPoints = [&](const std::string& spec) {
+    auto set = openMetricSet(spec, o);
+    if (!set.points) throw Error("energy: '" + spec + "' is not a point set (the energy distance is for [N,D] points)");
+    return *set.points;
+  };
+  auto x = openPoints(a.positional()[0]);
+  o.seed = seed + 1;
+  auto y = openPoints(a.positional()[1]);
   const double e = energyDistance(x, y);
   if (a.has("json")) {
     std::cout << Json{{"energy_distance", e}, {"n_a", x.count()}, {"n_b", y.count()}}.dump() << "\n";
