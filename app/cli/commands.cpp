@@ -17,6 +17,7 @@
 #include "onestep/runtime.h"
 #include "onestep/sampling.h"
 #include "onestep/samples.h"
+#include "onestep/timelapse.h"
 #include "progress.h"
 
 namespace onestep::cli {
@@ -233,6 +234,19 @@ int runEnergy(const Args& a) {
     std::printf("energy distance %.6g (n = %lld vs %lld)\n", e, static_cast<long long>(x.count()),
                 static_cast<long long>(y.count()));
   }
+  return 0;
+}
+
+int runTimelapse(const Args& a) {
+  const std::string out = a.get("out", "");
+  if (out.empty()) throw Error("timelapse: give --out FILE.gif or FILE.avi");
+  TimelapseOptions options;
+  options.fps = a.getDouble("fps", 8.0);
+  options.maxSide = static_cast<int>(a.getInt("max-side", 640));
+  options.caption = !a.has("no-caption");
+  const auto frames = runSnapshots(a.positional()[0]);
+  writeTimelapse(frames, out, options);
+  std::printf("wrote %s (%zu frames at %g fps)\n", out.c_str(), frames.size(), options.fps);
   return 0;
 }
 
@@ -559,6 +573,17 @@ const std::vector<Command>& commands() {
         false,
         "  onestep sweep-nfe --model runs/teacher-8g --nfe 1,3,5,9,17,35\n"},
        runSweepNfe},
+      {{"timelapse",
+        "RUN_DIR --out FILE.gif|FILE.avi [--fps F]",
+        "The run's snapshot grids over training (snapshots/iter-*.png) as an animated GIF or an MJPEG AVI.",
+        {{"out", "FILE", "*.gif or *.avi (written atomically)"},
+         {"fps", "F", "frames per second (default 8)"},
+         {"max-side", "PX", "larger frames are scaled down to this (default 640)"},
+         {"no-caption", "", "do not write the iteration into each frame"}},
+        {"RUN_DIR"},
+        false,
+        "  onestep timelapse runs/sid-8g --out sid-8g.gif\n"},
+       runTimelapse},
   };
   return kCommands;
 }

@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QSlider>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -17,6 +18,9 @@
 #include <exception>
 #include <memory>
 
+#include "compare_view.h"
+#include "field_view.h"
+#include "latent_view.h"
 #include "main_window.h"
 
 namespace {
@@ -40,9 +44,9 @@ bool writeScreenshot(QWidget& window, const QString& path) {
 // given), then writes the screenshot and exits 0; any engine error exits 1 with the message on stderr.
 class Demo : public QObject {
  public:
-  Demo(MainWindow& window, QString spec, QString method, int steps, QString teacher, QString screenshot)
+  Demo(MainWindow& window, QString spec, QString method, int steps, QString teacher, QString screenshot, QString view)
       : m_window(window), m_spec(std::move(spec)), m_method(std::move(method)), m_steps(steps),
-        m_teacher(std::move(teacher)), m_screenshot(std::move(screenshot)) {
+        m_teacher(std::move(teacher)), m_screenshot(std::move(screenshot)), m_view(std::move(view)) {
     m_window.setErrorReporter([](const QString& message) {
       printError(message);
       QApplication::exit(1);
@@ -96,14 +100,33 @@ class Demo : public QObject {
       startMain();
       return;
     }
-    // Let the last frame and plots paint before the grab.
-    QTimer::singleShot(400, &m_window, [this] { QApplication::exit(writeScreenshot(m_window, m_screenshot) ? 0 : 1); });
+    if (m_view == QLatin1String("training")) {
+      // Let the last frame and plots paint before the grab.
+      QTimer::singleShot(400, &m_window, [this] { QApplication::exit(writeScreenshot(m_window, m_screenshot) ? 0 : 1); });
+      return;
+    }
+    // A model view: shown, then grabbed once its answers have stopped arriving for a moment.
+    auto* quiet = new QTimer(this);
+    quiet->setSingleShot(true);
+    quiet->setInterval(2500);
+    connect(quiet, &QTimer::timeout, this, [this] { QApplication::exit(writeScreenshot(m_window, m_screenshot) ? 0 : 1); });
+    QObject* view = m_view == QLatin1String("compare") ? static_cast<QObject*>(m_window.compareView())
+                    : m_view == QLatin1String("latent")  ? static_cast<QObject*>(m_window.latentView())
+                                                         : static_cast<QObject*>(m_window.fieldView());
+    connect(m_window.modelWorker(), &ModelWorker::replied, quiet, [quiet] { quiet->start(); });
+    m_window.showView(m_view);
+    if (m_view == QLatin1String("compare")) QTimer::singleShot(0, m_window.compareView(), &CompareView::computeChart);
+    if (m_view == QLatin1String("latent")) {
+      // Somewhere between the two seeds, a little along the first direction, as a user would leave it.
+      QTimer::singleShot(1500, view, [this] { m_window.latentView()->interpolationSlider()->setValue(400); });
+    }
+    quiet->start();
   }
 
   MainWindow& m_window;
   QString m_spec, m_method;
   int m_steps;
-  QString m_teacher, m_screenshot;
+  QString m_teacher, m_screenshot, m_view;
   QTemporaryDir m_dir;
   Stage m_stage = Stage::Main;
 };
@@ -140,7 +163,12 @@ int main(int argc, char* argv[]) {
   parser.addOption(demoOption);
   parser.addOption(methodOption);
   parser.addOption(stepsOption);
+  const QCommandLineOption viewOption(QStringLiteral("view"),
+                                      QStringLiteral("View to screenshot after the demo run: training (default), compare, "
+                                                     "latent or 2d."),
+                                      QStringLiteral("name"), QStringLiteral("training"));
   parser.addOption(teacherOption);
+  parser.addOption(viewOption);
   parser.process(app);  // exits on --help, --version and unknown options
 
   const bool screenshotMode = parser.isSet(screenshotOption);
@@ -166,8 +194,13 @@ int main(int argc, char* argv[]) {
         printError(QStringLiteral("--demo needs --screenshot FILE.png"));
         return 2;
       }
+      const QString view = parser.value(viewOption);
+      if (!QStringList{"training", "compare", "latent", "2d"}.contains(view)) {
+        printError(QStringLiteral("--view must be training, compare, latent or 2d (not '%1')").arg(view));
+        return 2;
+      }
       demo = std::make_unique<Demo>(window, parser.value(demoOption), method, steps, parser.value(teacherOption),
-                                    screenshotPath);
+                                    screenshotPath, view);
       QTimer::singleShot(0, demo.get(), [&demo] { demo->begin(); });
       return QApplication::exec();
     }

@@ -11,4 +11,10 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& what) : std::runtime_error(what) {}
 };
 
+// Long work (sampling, export) abandoned because its caller asked it to stop; nothing partial is left behind.
+class Cancelled : public Error {
+ public:
+  explicit Cancelled(const std::string& what = "cancelled") : Error(what) {}
+};
+
 }  // namespace onestep

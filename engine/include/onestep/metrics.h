@@ -137,5 +137,8 @@ struct SweepOptions {
 };
 std::vector<NfePoint> sweepNfe(const std::string& model, const SweepOptions& options,
                                const std::function<void(const NfePoint&)>& onPoint = {});
+// Any model (a generator too) at options.set.steps (0 = its default), scored against the reference sweepNfe
+// would use: the point to draw beside a teacher's curve. Its nfe is the model's evaluations per sample.
+NfePoint scoreModel(const std::string& model, const SweepOptions& options);
 
 }  // namespace onestep

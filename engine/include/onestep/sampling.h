@@ -20,6 +20,7 @@ struct SampleOptions {
   std::string device = "auto";    // "auto", "cpu", "cuda"
   int64_t batch = 256;            // samples per network call batch
   std::vector<int64_t> shape;     // per-sample shape [C,H,W] or [D] for a TorchScript file without metadata
+  std::function<bool()> shouldStop;  // polled between batches; true abandons the call (throws Cancelled)
 };
 
 // What a sampling call did.

@@ -163,6 +163,57 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
   return set;
 }
 
+namespace {
+
+// The reference set of a sweep: options.reference, or the run's data (Fashion-MNIST: its whole test split).
+MetricSet sweepReference(const std::string& model, const SweepOptions& options) {
+  std::string reference = options.reference;
+  SetOptions refOptions = options.set;
+  if (reference.empty()) {
+    const std::string cfg = isDir(model) ? model + "/config.json" : "";
+    if (cfg.empty()) throw Error("sweep-nfe / score: give --ref SET for a model file (only a run directory names its data)");
+    reference = loadConfigFile(cfg).data;
+    if (reference.rfind("fashion-mnist", 0) == 0 && reference.find(':') == std::string::npos) {
+      reference = "fashion-mnist?split=test";  // the standard reference: the whole test split
+      refOptions.n = 0;
+    }
+  }
+  refOptions.seed = options.set.seed + 1000003;  // data draws independent of the model's noise
+  auto ref = openMetricSet(reference, refOptions);
+  return ref;
+}
+
+// The extractor of the generated sets: the reference's, unless it is Inception (then the one asked for).
+std::string sweepExtractor(const MetricSet& ref, const SweepOptions& options) {
+  return ref.extractor.empty() || ref.extractor == "inception" ? options.set.extractor : ref.extractor;
+}
+
+}  // namespace
+
+NfePoint scoreModel(const std::string& model, const SweepOptions& options) {
+  if (!isModelPath(model)) throw Error("score: model '" + model + "': expected a run directory, checkpoint or .pt file");
+  auto ref = sweepReference(model, options);
+  SetOptions so = options.set;
+  so.extractor = sweepExtractor(ref, options);
+  const double start = nowSec();
+  auto gen = openMetricSet(model, so);
+  const SampleResult probe = sampleModel(model, [&] {
+    SampleOptions o;
+    o.n = 1;
+    o.steps = so.steps;
+    o.device = so.device;
+    return o;
+  }());
+  NfePoint p;
+  p.nfe = probe.nfe;
+  p.steps = so.steps;
+  p.seconds = nowSec() - start;
+  auto report = compareSets(ref, gen, false, false);
+  p.fid = report.fid;
+  p.energy = report.energy;
+  return p;
+}
+
 std::vector<NfePoint> sweepNfe(const std::string& model, const SweepOptions& options,
                                const std::function<void(const NfePoint&)>& onPoint) {
   if (options.sampler != "heun" && options.sampler != "euler")
@@ -178,25 +229,13 @@ std::vector<NfePoint> sweepNfe(const std::string& model, const SweepOptions& opt
   if (isDir(model) && loadConfigFile(model + "/config.json").method != "teacher")
     throw Error("sweep-nfe: '" + model + "' is a " + loadConfigFile(model + "/config.json").method +
                 " run; the sweep is for a teacher's sampler (score a generator with `onestep fid`)");
-  std::string reference = options.reference;
-  SetOptions refOptions = options.set;
-  if (reference.empty()) {
-    const std::string cfg = isDir(model) ? model + "/config.json" : "";
-    if (cfg.empty()) throw Error("sweep-nfe: give --ref SET for a model file (only a run directory names its data)");
-    reference = loadConfigFile(cfg).data;
-    if (reference.rfind("fashion-mnist", 0) == 0 && reference.find(':') == std::string::npos) {
-      reference = "fashion-mnist?split=test";  // the standard reference: the whole test split
-      refOptions.n = 0;
-    }
-  }
-  refOptions.seed = options.set.seed + 1000003;  // data draws independent of the model's noise
-  auto ref = openMetricSet(reference, refOptions);
+  auto ref = sweepReference(model, options);
   std::vector<NfePoint> out;
   for (int nfe : options.nfe) {
     SetOptions so = options.set;
     so.sampler = options.sampler;
     so.steps = options.sampler == "heun" ? (nfe + 1) / 2 : nfe;
-    so.extractor = ref.extractor.empty() ? options.set.extractor : (ref.extractor == "inception" ? options.set.extractor : ref.extractor);
+    so.extractor = sweepExtractor(ref, options);
     const double start = nowSec();
     auto gen = openMetricSet(model, so);
     NfePoint p;

@@ -117,6 +117,7 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   std::vector<torch::Tensor> outs, labelParts;
   const double start = nowSec();
   for (int64_t first = 0; first < options.n; first += options.batch) {
+    if (options.shouldStop && options.shouldStop()) throw Cancelled("sample: cancelled");
     const int64_t b = std::min(options.batch, options.n - first);
     auto noise = api::sampleNoise(noiseDims, options.seed, first, b).to(device);
     torch::Tensor labels;

@@ -29,6 +29,7 @@ class ConsistencyMethod : public Method {
 
   int64_t batchSize() const override { return m_config.batch; }
   int numClasses() const override { return m_teacher->shape().numClasses; }
+  nets::Denoiser* network(const std::string& role) override { return role == "teacher" ? m_teacher.get() : nullptr; }
 
   std::map<std::string, double> step(int64_t samplesBefore) override {
     if (!m_data) throw Error(m_config.method + ": no data source to tune on");

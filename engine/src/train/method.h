@@ -39,6 +39,9 @@ class Method {
   virtual void reconfigure(const RunConfig& config) = 0;
   // The denoiser this method's model samples with (a teacher's EMA network); null for generators.
   virtual nets::Denoiser* denoiser() { return nullptr; }
+  // A denoiser the method holds, by role: "teacher" (the frozen teacher, or a teacher run's own EMA network),
+  // "fake_score" (SiD); null when it has none. For inspection (score fields), not for training.
+  virtual nets::Denoiser* network(const std::string& role) { return role == "teacher" ? denoiser() : nullptr; }
   // The parameters of one of the method's networks ("teacher", "generator", "fake_score", "score"; empty if
   // the method has no such network): for tests and inspection.
   virtual std::vector<torch::Tensor> parameters(const std::string& role) = 0;

@@ -134,6 +134,9 @@ class SidMethod : public Method {
   void reconfigure(const RunConfig& config) override { m_config = config; }
 
   int numClasses() const override { return m_teacher->shape().numClasses; }
+  nets::Denoiser* network(const std::string& role) override {
+    return role == "teacher" ? m_teacher.get() : role == "fake_score" ? m_fake.get() : nullptr;
+  }
   nets::Denoiser* exportable() override { return m_ema->isTorchScript() ? m_ema.get() : nullptr; }
 
   std::vector<torch::Tensor> parameters(const std::string& role) override {
