@@ -1,5 +1,10 @@
 #include "main_window.h"
 
+#include "compare_view.h"
+#include "export_dialog.h"
+#include "field_view.h"
+#include "latent_view.h"
+
 #include <onestep/config.h>
 #include <onestep/data.h>
 #include <onestep/runtime.h>
@@ -37,6 +42,7 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolTip>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -110,10 +116,17 @@ MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(
   connect(m_worker, &RunWorker::evaluated, this, &MainWindow::onEvaluated);
   connect(m_worker, &RunWorker::finished, this, &MainWindow::onFinished);
   connect(m_worker, &RunWorker::failed, this, &MainWindow::reportError);
-  connect(m_worker, &RunWorker::message, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+  connect(m_worker, &RunWorker::message, this, [this](const QString& text) {
+    statusBar()->showMessage(text, 4000);
+    if (text.startsWith(QLatin1String("checkpoint"))) refreshViews(true);  // the model views follow the run
+  });
   connect(m_worker, &RunWorker::settingsApplied, this,
           [this](const QString& text) { statusBar()->showMessage(tr("applied %1").arg(text), 4000); });
   m_thread.start();
+  m_modelWorker = new ModelWorker;
+  m_modelWorker->moveToThread(&m_modelThread);
+  connect(&m_modelThread, &QThread::finished, m_modelWorker, &QObject::deleteLater);
+  m_modelThread.start();
 
   m_replotTimer = new QTimer(this);
   m_replotTimer->setInterval(kReplotMs);
@@ -140,6 +153,8 @@ MainWindow::~MainWindow() {
   m_worker->requestStop();
   m_thread.quit();
   m_thread.wait();
+  m_modelThread.quit();
+  m_modelThread.wait();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -159,6 +174,10 @@ void MainWindow::createActions() {
     if (!m_runDir.isEmpty()) QDesktopServices::openUrl(QUrl::fromLocalFile(m_runDir));
   });
   showDir->setObjectName(QStringLiteral("showRunDirAction"));
+  QAction* exportAction = fileMenu->addAction(tr("&Export samples…"), this, &MainWindow::showExportDialog);
+  exportAction->setObjectName(QStringLiteral("exportAction"));
+  exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  exportAction->setStatusTip(tr("Write N samples as PNGs, a grid, an NPZ, or a timelapse of the run"));
   fileMenu->addSeparator();
   QAction* quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
   quitAction->setObjectName(QStringLiteral("quitAction"));
@@ -189,6 +208,7 @@ void MainWindow::createActions() {
   for (QAction* a : {m_startAction, m_pauseAction, m_stepAction, m_stopAction, m_checkpointAction}) bar->addAction(a);
   bar->addSeparator();
   bar->addAction(openAction);
+  bar->addAction(exportAction);
 
   QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
   QAction* aboutAction = helpMenu->addAction(tr("&About OneStep Studio"), this, &MainWindow::showAbout);
@@ -211,16 +231,9 @@ QWidget* MainWindow::createCentralArea() {
   auto* samples = new QWidget;
   auto* sampleLayout = new QVBoxLayout(samples);
   sampleLayout->setContentsMargins(4, 8, 4, 8);
-  m_sampleCaption = new QLabel(tr("Samples from a fixed noise appear here when a run starts."));
-  m_sampleCaption->setObjectName(QStringLiteral("sampleCaption"));
-  m_sampleView = new QLabel;
-  m_sampleView->setObjectName(QStringLiteral("sampleView"));
-  m_sampleView->setAlignment(Qt::AlignCenter);
-  m_sampleView->setMinimumSize(360, 360);
-  m_sampleView->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
-  m_sampleView->setStyleSheet(QStringLiteral("background: #fafafa; border: 1px solid #ddd;"));
-  sampleLayout->addWidget(m_sampleCaption);
-  sampleLayout->addWidget(m_sampleView, 1);
+  m_samples = new SampleView;
+  m_samples->setObjectName(QStringLiteral("sampleHistory"));
+  sampleLayout->addWidget(m_samples, 1);
 
   auto* plots = new QTabWidget;
   plots->setObjectName(QStringLiteral("plotTabs"));
@@ -239,17 +252,39 @@ QWidget* MainWindow::createCentralArea() {
   auto* smooth = new QCheckBox(tr("smooth"));
   smooth->setObjectName(QStringLiteral("smoothCheck"));
   smooth->setToolTip(tr("Exponential moving average of each curve (weight 0.9)"));
+  auto* wallClock = new QCheckBox(tr("against wall time"));
+  wallClock->setObjectName(QStringLiteral("wallClockCheck"));
+  wallClock->setToolTip(tr("x axis: the run's wall time in seconds instead of iterations"));
+  auto* overlay = new QPushButton(tr("Overlay run…"));
+  overlay->setObjectName(QStringLiteral("overlayButton"));
+  overlay->setToolTip(tr("Draw another run's curves (dashed) beside this one's for comparison"));
+  auto* clearOverlay = new QPushButton(tr("Clear overlays"));
+  clearOverlay->setObjectName(QStringLiteral("clearOverlayButton"));
   toggles->addWidget(logScale);
   toggles->addWidget(smooth);
+  toggles->addWidget(wallClock);
   toggles->addStretch(1);
+  toggles->addWidget(overlay);
+  toggles->addWidget(clearOverlay);
+  connect(wallClock, &QCheckBox::toggled, this, [this](bool on) {
+    m_wallClock = on;
+    for (auto* plot : {m_lossPlot, m_fidPlot}) plot->xAxis->setLabel(on ? tr("wall time (s)") : tr("iteration"));
+    rebuildGraphs();
+  });
+  connect(overlay, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Run directory to overlay"));
+    if (!dir.isEmpty()) overlayRun(dir);
+  });
+  connect(clearOverlay, &QPushButton::clicked, this, &MainWindow::clearOverlays);
   curvesLayout->addLayout(toggles);
   curvesLayout->addWidget(plotColumn, 1);
   connect(logScale, &QCheckBox::toggled, this, [this](bool on) {
-    for (auto* plot : {m_lossPlot, m_fidPlot}) {
-      plot->yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-      plot->yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
-                                : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-    }
+    for (auto* plot : {m_lossPlot, m_fidPlot})
+      for (QCPAxis* axis : {plot->yAxis, plot->yAxis2}) {
+        axis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        axis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                           : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+      }
     m_replotPending = true;
   });
   connect(smooth, &QCheckBox::toggled, this, [this](bool on) {
@@ -263,7 +298,40 @@ QWidget* MainWindow::createCentralArea() {
   splitter->addWidget(plots);
   splitter->setStretchFactor(1, 3);
   splitter->setStretchFactor(2, 4);
-  return splitter;
+
+  m_views = new QTabWidget;
+  m_views->setObjectName(QStringLiteral("viewTabs"));
+  m_views->addTab(splitter, tr("Training"));
+  m_compare = new CompareView(m_modelWorker);
+  m_latent = new LatentView(m_modelWorker);
+  m_field = new FieldView(m_modelWorker);
+  m_views->addTab(m_compare, tr("Compare"));
+  m_views->addTab(m_latent, tr("Latent explorer"));
+  m_views->addTab(m_field, tr("2-D view"));
+  connect(m_views, &QTabWidget::currentChanged, this, [this] { refreshViews(false); });
+  m_followTimer = new QTimer(this);
+  m_followTimer->setInterval(2000);
+  connect(m_followTimer, &QTimer::timeout, this, [this] {
+    if (m_running && m_views->currentIndex() > 0 && !m_worker->isPaused()) m_worker->requestCheckpoint();
+  });
+  m_followTimer->start();
+  return m_views;
+}
+
+void MainWindow::showView(const QString& name) {
+  static const QStringList names = {QStringLiteral("training"), QStringLiteral("compare"), QStringLiteral("latent"),
+                                    QStringLiteral("2d")};
+  const int index = names.indexOf(name);
+  if (index >= 0) m_views->setCurrentIndex(index);
+}
+
+void MainWindow::refreshViews(bool reload) {
+  if (m_runDir.isEmpty() || !QFileInfo::exists(m_runDir + QStringLiteral("/checkpoints"))) return;
+  if (QDir(m_runDir + QStringLiteral("/checkpoints")).isEmpty()) return;  // nothing to load yet
+  QWidget* current = m_views->currentWidget();
+  if (current == m_compare) m_compare->setModel(m_runDir, reload);
+  if (current == m_latent) m_latent->setModel(m_runDir, reload);
+  if (current == m_field) m_field->setModel(m_runDir, m_dataCombo->currentText().trimmed(), reload);
 }
 
 QWidget* MainWindow::createSetupPanel() {
@@ -394,40 +462,155 @@ QCustomPlot* MainWindow::createPlot(const QString& objectName, const QString& ti
   plot->legend->setVisible(true);
   plot->legend->setFont(font());
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot->setMouseTracking(true);
+  connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent* e) { onPlotHover(plot, e); });
+  connect(plot, &QCustomPlot::mouseRelease, this, [this, plot](QMouseEvent* e) { onPlotClick(plot, e); });
   return plot;
 }
+
+namespace {
+
+// Metrics drawn on the evaluation plot's right axis (values in [0, 1] or near 0), beside FID on the left.
+bool onRightAxis(const QString& name) {
+  const QString base = name.section(QStringLiteral(": "), -1);
+  return base == QLatin1String("kid") || base == QLatin1String("precision") || base == QLatin1String("recall");
+}
+
+QCPGraph* findGraph(QCustomPlot* plot, const QString& name) {
+  for (int i = 0; i < plot->graphCount(); ++i)
+    if (plot->graph(i)->name() == name) return plot->graph(i);
+  return nullptr;
+}
+
+}  // namespace
 
 void MainWindow::rebuildGraphs() {
   for (auto* plot : {m_lossPlot, m_fidPlot}) {
     plot->clearGraphs();
-    const auto series = m_raw.value(plot);
-    m_raw[plot].clear();
-    for (auto it = series.begin(); it != series.end(); ++it)
-      for (const QPointF& p : it.value()) addPoint(plot, it.key(), p.x(), p.y());
+    for (const CurveSet* set : {&m_raw, &m_overlays}) {
+      const auto series = set->value(plot);
+      for (auto it = series.begin(); it != series.end(); ++it)
+        for (const CurvePoint& p : it.value()) drawPoint(plot, it.key(), p, set == &m_overlays);
+    }
   }
   m_replotPending = true;
 }
 
-void MainWindow::addPoint(QCustomPlot* plot, const QString& name, double x, double y) {
-  if (!std::isfinite(y)) return;
-  auto& raw = m_raw[plot][name];
-  raw.append(QPointF(x, y));
-  if (m_smooth && raw.size() > 1) {
-    // EMA over the raw points so far, continuing from the graph's last value.
-    for (int i = 0; i < plot->graphCount(); ++i)
-      if (plot->graph(i)->name() == name && !plot->graph(i)->data()->isEmpty())
-        y = 0.9 * (plot->graph(i)->data()->constEnd() - 1)->value + 0.1 * y;
-  }
-  QCPGraph* graph = nullptr;
-  for (int i = 0; i < plot->graphCount(); ++i)
-    if (plot->graph(i)->name() == name) graph = plot->graph(i);
+void MainWindow::addPoint(QCustomPlot* plot, const QString& name, double iteration, double wall, double value) {
+  if (!std::isfinite(value)) return;
+  const CurvePoint point{iteration, wall, value};
+  m_raw[plot][name].append(point);
+  drawPoint(plot, name, point, false);
+}
+
+void MainWindow::drawPoint(QCustomPlot* plot, const QString& name, const CurvePoint& point, bool overlay) {
+  QCPGraph* graph = findGraph(plot, name);
+  double y = point.value;
+  if (m_smooth && graph && !graph->data()->isEmpty())
+    y = 0.9 * (graph->data()->constEnd() - 1)->value + 0.1 * y;  // EMA continuing from the graph's last value
   if (!graph) {
-    graph = plot->addGraph();
+    const bool right = plot == m_fidPlot && onRightAxis(name);
+    graph = plot->addGraph(plot->xAxis, right ? plot->yAxis2 : plot->yAxis);
+    if (right) {
+      plot->yAxis2->setVisible(true);
+      plot->yAxis2->setLabel(tr("KID / precision / recall"));
+    }
     graph->setName(name);
-    graph->setPen(QPen(palette10()[(plot->graphCount() - 1) % palette10().size()], 1.5));
+    // An overlay takes the colour of the current run's series of the same metric, dashed.
+    const QString base = name.section(QStringLiteral(": "), -1);
+    const QCPGraph* own = overlay ? findGraph(plot, base) : nullptr;
+    QPen pen(own ? own->pen().color() : palette10()[(plot->graphCount() - 1) % palette10().size()], 1.5);
+    if (overlay) pen.setStyle(Qt::DashLine);
+    graph->setPen(pen);
   }
-  graph->addData(x, y);
+  graph->addData(m_wallClock ? point.wall : point.iteration, y);
   m_replotPending = true;
+}
+
+bool MainWindow::readMetrics(const QString& dir, const QString& prefix, CurveSet& out) const {
+  QFile metrics(dir + QStringLiteral("/metrics.jsonl"));
+  if (!metrics.open(QIODevice::ReadOnly)) return false;
+  static const QStringList skipped = {QStringLiteral("iteration"), QStringLiteral("samples"), QStringLiteral("wall_s"),
+                                      QStringLiteral("lr"), QStringLiteral("it_per_s"), QStringLiteral("stage"),
+                                      QStringLiteral("r_over_t")};
+  bool any = false;
+  while (!metrics.atEnd()) {
+    const QJsonObject j = QJsonDocument::fromJson(metrics.readLine()).object();
+    const double it = j.value(QStringLiteral("iteration")).toDouble();
+    const double wall = j.value(QStringLiteral("wall_s")).toDouble();
+    const bool eval = j.contains(QStringLiteral("fid")) || j.contains(QStringLiteral("energy"));
+    for (auto k = j.begin(); k != j.end(); ++k) {
+      if (!k.value().isDouble() || skipped.contains(k.key()) || k.key().startsWith(QLatin1String("eval_"))) continue;
+      const double v = k.value().toDouble();
+      if (!std::isfinite(v)) continue;
+      out[eval ? m_fidPlot : m_lossPlot][prefix + k.key()].append({it, wall, v});
+      any = true;
+    }
+  }
+  return any;
+}
+
+void MainWindow::overlayRun(const QString& dir) {
+  const QString prefix = QFileInfo(dir).fileName() + QStringLiteral(": ");
+  CurveSet curves;
+  if (!readMetrics(dir, prefix, curves)) {
+    reportError(tr("'%1' has no curves to overlay (no readable metrics.jsonl)").arg(dir));
+    return;
+  }
+  for (auto plot = curves.begin(); plot != curves.end(); ++plot)
+    for (auto it = plot.value().begin(); it != plot.value().end(); ++it) m_overlays[plot.key()][it.key()] = it.value();
+  rebuildGraphs();
+  statusBar()->showMessage(tr("overlaid %1").arg(dir), 4000);
+}
+
+void MainWindow::clearOverlays() {
+  m_overlays.clear();
+  rebuildGraphs();
+}
+
+bool MainWindow::nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name,
+                              CurvePoint* point) const {
+  double best = radius * radius;
+  bool found = false;
+  for (const CurveSet* set : {&m_raw, &m_overlays}) {
+    const auto series = set->value(plot);
+    for (auto it = series.begin(); it != series.end(); ++it) {
+      QCPGraph* graph = findGraph(plot, it.key());
+      if (!graph || !graph->visible()) continue;
+      for (const CurvePoint& p : it.value()) {
+        const double px = graph->keyAxis()->coordToPixel(m_wallClock ? p.wall : p.iteration);
+        const double py = graph->valueAxis()->coordToPixel(p.value);
+        const double d = (px - pos.x()) * (px - pos.x()) + (py - pos.y()) * (py - pos.y());
+        if (d < best) {
+          best = d;
+          *name = it.key();
+          *point = p;
+          found = true;
+        }
+      }
+    }
+  }
+  return found;
+}
+
+void MainWindow::onPlotHover(QCustomPlot* plot, QMouseEvent* event) {
+  QString name;
+  CurvePoint p;
+  if (!nearestPoint(plot, event->pos(), 12, &name, &p)) {
+    QToolTip::hideText();
+    return;
+  }
+  QString text = tr("%1 = %2\niteration %3 · %4 s").arg(name).arg(p.value, 0, 'g', 5).arg(p.iteration).arg(p.wall, 0, 'f', 1);
+  if (plot == m_fidPlot) text += tr("\nclick: samples of this iteration");
+  QToolTip::showText(event->globalPosition().toPoint(), text, plot);
+}
+
+void MainWindow::onPlotClick(QCustomPlot* plot, QMouseEvent* event) {
+  QString name;
+  CurvePoint p;
+  if (event->button() != Qt::LeftButton || !nearestPoint(plot, event->pos(), 12, &name, &p)) return;
+  if (m_samples->showIteration(static_cast<qint64>(p.iteration)))
+    statusBar()->showMessage(tr("samples of iteration %1 (from the history; Live returns)").arg(m_samples->shownIteration()), 4000);
 }
 
 void MainWindow::createStatusBar() {
@@ -495,9 +678,10 @@ void MainWindow::startRun() {
 }
 
 void MainWindow::startRequest(const RunRequest& request) {
-  for (auto* plot : {m_lossPlot, m_fidPlot}) plot->clearGraphs();
   m_raw.clear();
-  m_replotPending = true;
+  rebuildGraphs();
+  m_samples->clear();
+  m_lastElapsed = 0;
   m_runDir = request.dir;
   setRunning(true);
   m_worker->setPaused(false);
@@ -514,30 +698,23 @@ void MainWindow::openRunDirectory(const QString& dir) {
   setSetup(c.value(QStringLiteral("data")).toString(), c.value(QStringLiteral("method")).toString(),
            c.value(QStringLiteral("teacher_model")).toString(), c.value(QStringLiteral("steps")).toInt(),
            c.value(QStringLiteral("seed")).toInt(), dir);
-  for (auto* plot : {m_lossPlot, m_fidPlot}) plot->clearGraphs();
+  // Replay the curves from metrics.jsonl and the sample history from the snapshots.
   m_raw.clear();
-  // Replay the curves from metrics.jsonl.
-  QFile metrics(dir + QStringLiteral("/metrics.jsonl"));
-  if (metrics.open(QIODevice::ReadOnly)) {
-    while (!metrics.atEnd()) {
-      const QJsonObject j = QJsonDocument::fromJson(metrics.readLine()).object();
-      const double it = j.value(QStringLiteral("iteration")).toDouble();
-      const bool eval = j.contains(QStringLiteral("fid"));
-      for (auto k = j.begin(); k != j.end(); ++k) {
-        if (!k.value().isDouble() || k.key() == QLatin1String("iteration") || k.key() == QLatin1String("samples") ||
-            k.key() == QLatin1String("wall_s") || k.key() == QLatin1String("lr") || k.key() == QLatin1String("it_per_s") ||
-            k.key().startsWith(QLatin1String("eval_")))
-          continue;
-        if (eval && (k.key() == QLatin1String("fid") || k.key() == QLatin1String("energy")))
-          addPoint(m_fidPlot, k.key(), it, k.value().toDouble());
-        else if (!eval && k.key() != QLatin1String("stage") && k.key() != QLatin1String("r_over_t"))
-          addPoint(m_lossPlot, k.key(), it, k.value().toDouble());
-      }
-    }
-  }
+  readMetrics(dir, QString(), m_raw);
+  rebuildGraphs();
+  m_samples->clear();
+  m_samples->loadSnapshots(dir);
   m_resumeDir = dir;
   m_runDir = dir;
   m_runStatusLabel->setText(tr("opened %1 · Start resumes it").arg(dir));
+  refreshViews(true);
+}
+
+void MainWindow::showExportDialog() {
+  if (!m_exportDialog) m_exportDialog = new ExportDialog(m_runDir, this);
+  m_exportDialog->setModel(m_runDir);
+  m_exportDialog->show();
+  m_exportDialog->raise();
 }
 
 void MainWindow::togglePause() {
@@ -593,7 +770,8 @@ void MainWindow::onProgress(qint64 iteration, qint64 total, double itPerSec, dou
                             const QMap<QString, double>& losses) {
   for (auto it = losses.begin(); it != losses.end(); ++it)
     if (it.key() != QLatin1String("lr") && it.key() != QLatin1String("stage") && it.key() != QLatin1String("r_over_t"))
-      addPoint(m_lossPlot, it.key(), static_cast<double>(iteration), it.value());
+      addPoint(m_lossPlot, it.key(), static_cast<double>(iteration), elapsedSec, it.value());
+  m_lastElapsed = elapsedSec;
   m_runStatusLabel->setText(tr("iteration %1 / %2 · %3 it/s · %4 samples seen · %5 · %6")
                                 .arg(iteration)
                                 .arg(total)
@@ -604,20 +782,20 @@ void MainWindow::onProgress(qint64 iteration, qint64 total, double itPerSec, dou
 
 void MainWindow::onPreview(qint64 iteration, const QImage& image) {
   m_lastPreview = image;
-  m_sampleView->setPixmap(QPixmap::fromImage(image).scaled(m_sampleView->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
-  m_sampleCaption->setText(tr("Samples at iteration %1 (fixed noise, EMA weights)").arg(iteration));
+  m_samples->addFrame(iteration, image);
 }
 
 void MainWindow::onEvaluated(qint64 iteration, const QMap<QString, double>& metrics) {
-  for (const char* key : {"fid", "energy"})
+  for (const char* key : {"fid", "energy", "kid", "precision", "recall"})
     if (metrics.contains(QLatin1String(key)))
-      addPoint(m_fidPlot, QLatin1String(key), static_cast<double>(iteration), metrics.value(QLatin1String(key)));
+      addPoint(m_fidPlot, QLatin1String(key), static_cast<double>(iteration), m_lastElapsed, metrics.value(QLatin1String(key)));
 }
 
 void MainWindow::onFinished(qint64 iteration, bool stopped) {
   setRunning(false);
   m_runStatusLabel->setText(tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
   if (!m_runDir.isEmpty() && QFileInfo::exists(m_runDir + QStringLiteral("/config.json"))) m_resumeDir = m_runDir;
+  refreshViews(true);
   emit runFinished(iteration, stopped);
 }
 

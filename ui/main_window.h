@@ -13,14 +13,22 @@
 #include <QThread>
 #include <QVector>
 
+#include "model_worker.h"
 #include "run_worker.h"
+#include "sample_view.h"
 
+class CompareView;
+class ExportDialog;
+class FieldView;
+class LatentView;
+class QTabWidget;
 class QAction;
 class QCloseEvent;
 class QComboBox;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
+class QMouseEvent;
 class QSpinBox;
 class QTableWidget;
 class QTimer;
@@ -69,6 +77,17 @@ class MainWindow : public QMainWindow {
   void singleStep();
   void stopRun();
   void saveCheckpoint();
+  void showExportDialog();  // Ctrl+E: samples of the current run (or any model) to files
+  // Draws another run's curves (dashed) beside the current run's; clearOverlays removes them.
+  void addOverlay(const QString& dir) { overlayRun(dir); }
+  void clearOverlays();
+  SampleView* sampleView() const { return m_samples; }
+  // The views: "training", "compare", "latent", "2d". Showing one loads the current run's latest checkpoint.
+  void showView(const QString& name);
+  CompareView* compareView() const { return m_compare; }
+  LatentView* latentView() const { return m_latent; }
+  FieldView* fieldView() const { return m_field; }
+  ModelWorker* modelWorker() const { return m_modelWorker; }
 
  signals:
   void runFinished(qint64 iteration, bool stopped);  // the worker's run ended (after the window updated)
@@ -85,6 +104,7 @@ class MainWindow : public QMainWindow {
   QWidget* createEnginePanel();
   QCustomPlot* createPlot(const QString& objectName, const QString& title, const QString& yLabel);
   void createStatusBar();
+  void refreshViews(bool reload);  // the visible model view follows the run's newest checkpoint
   void restoreSettings();
   void saveSettings() const;
   void showAbout();
@@ -92,9 +112,23 @@ class MainWindow : public QMainWindow {
   void startRequest(const RunRequest& request);
   void setRunning(bool running);
   void reportError(const QString& message);
-  void addPoint(QCustomPlot* plot, const QString& name, double x, double y);
-  void rebuildGraphs();  // after the smoothing toggle: every graph again from its raw points
-  void replot();
+  // One point of a curve: its iteration, the run's wall time then, and the value.
+  struct CurvePoint {
+    double iteration = 0;
+    double wall = 0;
+    double value = 0;
+  };
+  using CurveSet = QMap<QCustomPlot*, QMap<QString, QVector<CurvePoint>>>;
+  void addPoint(QCustomPlot* plot, const QString& name, double iteration, double wall, double value);
+  void drawPoint(QCustomPlot* plot, const QString& name, const CurvePoint& point, bool overlay);
+  void rebuildGraphs();  // after the smoothing or x-axis toggle: every graph again from its raw points
+  // Curves of a run directory's metrics.jsonl into `out` (series names prefixed); false if it has none.
+  bool readMetrics(const QString& dir, const QString& prefix, CurveSet& out) const;
+  void overlayRun(const QString& dir);
+  // The curve point nearest to a mouse position on a plot (within `radius` pixels); false if none.
+  bool nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name, CurvePoint* point) const;
+  void onPlotHover(QCustomPlot* plot, QMouseEvent* event);
+  void onPlotClick(QCustomPlot* plot, QMouseEvent* event);
 
   void onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total);
   void onProgress(qint64 iteration, qint64 total, double itPerSec, double elapsedSec, qint64 samples,
@@ -107,6 +141,13 @@ class MainWindow : public QMainWindow {
   EngineInfo m_engine;
   QThread m_thread;
   RunWorker* m_worker = nullptr;
+  QThread m_modelThread;
+  ModelWorker* m_modelWorker = nullptr;
+  QTabWidget* m_views = nullptr;
+  CompareView* m_compare = nullptr;
+  LatentView* m_latent = nullptr;
+  FieldView* m_field = nullptr;
+  QTimer* m_followTimer = nullptr;  // while a model view is shown during a run: a checkpoint every 2 s
   bool m_running = false;
   bool m_fillingSettings = false;
   QString m_runDir;
@@ -127,8 +168,7 @@ class MainWindow : public QMainWindow {
   QLabel* m_threadsLabel = nullptr;
   QLabel* m_statusLabel = nullptr;
   QLabel* m_runStatusLabel = nullptr;
-  QLabel* m_sampleView = nullptr;
-  QLabel* m_sampleCaption = nullptr;
+  SampleView* m_samples = nullptr;
   QCustomPlot* m_lossPlot = nullptr;
   QCustomPlot* m_fidPlot = nullptr;
   QTimer* m_replotTimer = nullptr;
@@ -138,8 +178,13 @@ class MainWindow : public QMainWindow {
   QAction* m_stepAction = nullptr;
   QAction* m_stopAction = nullptr;
   QAction* m_checkpointAction = nullptr;
+  ExportDialog* m_exportDialog = nullptr;
   QImage m_lastPreview;
   bool m_smooth = false;
-  // Raw points of every curve (plot → series → (x, y)), so smoothing can be switched on and off.
-  QMap<QCustomPlot*, QMap<QString, QVector<QPointF>>> m_raw;
+  bool m_wallClock = false;    // x axis: wall time of the run instead of iterations
+  double m_lastElapsed = 0;    // the run's wall time at its latest progress report
+  // Raw points of every curve (plot → series → points), so smoothing and the x axis can be switched; overlays
+  // are other runs' curves drawn dashed beside the current one.
+  CurveSet m_raw;
+  CurveSet m_overlays;
 };

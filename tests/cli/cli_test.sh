@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 # --- help ---------------------------------------------------------------------------------------
 expect_ok "top-level help" "$ONESTEP" --help
-for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
+for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe timelapse; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
 expect_error "no command" 2 "usage" "$ONESTEP"
 expect_error "unknown option" 2 "unknown option --stepz" "$ONESTEP" train-teacher --out "$T/x" --stepz 3
 
@@ -24,6 +24,12 @@ fi
 # --- train, info, sample, energy -----------------------------------------------------------------
 expect_ok "train-teacher toy" "$ONESTEP" train-teacher --data toy:moons --out "$T/run" --steps 400 --batch 256 --set snapshot_every=200 --quiet
 py "run directory layout" "import os,json; d='$T/run'; assert os.path.isfile(d+'/config.json') and os.path.isfile(d+'/checkpoints/ckpt-000000400.pt'); assert os.path.isfile(d+'/snapshots/iter-000000400.png'); lines=[json.loads(l) for l in open(d+'/metrics.jsonl')]; assert lines[-1]['iteration']==400 and 'loss' in lines[-1] and 'it_per_s' in lines[-1]"
+expect_ok "timelapse gif" "$ONESTEP" timelapse "$T/run" --out "$T/run.gif" --fps 4
+py "timelapse is a whole GIF" "b=open('$T/run.gif','rb').read(); assert b[:6]==b'GIF89a' and b[-1]==0x3B and b.count(b'\\x21\\xf9\\x04') >= 2, len(b)"
+expect_ok "timelapse avi" "$ONESTEP" timelapse "$T/run" --out "$T/run.avi"
+py "timelapse is an AVI" "b=open('$T/run.avi','rb').read(); assert b[:4]==b'RIFF' and b[8:12]==b'AVI ', b[:12]"
+expect_error "timelapse of a bad extension" 1 "must end in .gif or .avi" "$ONESTEP" timelapse "$T/run" --out "$T/run.mp4"
+expect_error "timelapse of a non-run" 1 "not a run directory" "$ONESTEP" timelapse "$T" --out "$T/x.gif"
 expect_ok "info run" "$ONESTEP" info "$T/run"
 py "info run JSON" "import json; j=json.load(open('$T/out')); assert j['kind']=='run' and j['latest']['iteration']==400 and j['config']['net']['arch']=='mlp'"
 expect_ok "sample npz" "$ONESTEP" sample --model "$T/run" --n 1000 --seed 1 --out "$T/gen.npz" --quiet --json
