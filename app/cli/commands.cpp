@@ -238,8 +238,8 @@ int runEnergy(const Args& a) {
 }
 
 int runTimelapse(const Args& a) {
-  const std::string out = a.get("out", "");
-  if (out.empty()) throw Error("timelapse: give --out FILE.gif or FILE.avi");
+  a.require({"out"});
+  const std::string out = a.get("out");
   TimelapseOptions options;
   options.fps = a.getDouble("fps", 8.0);
   options.maxSide = static_cast<int>(a.getInt("max-side", 640));
@@ -574,7 +574,7 @@ const std::vector<Command>& commands() {
         "  onestep sweep-nfe --model runs/teacher-8g --nfe 1,3,5,9,17,35\n"},
        runSweepNfe},
       {{"timelapse",
-        "RUN_DIR --out FILE.gif|FILE.avi [--fps F]",
+        "RUN_DIR --out FILE.gif|FILE.avi [--fps F] [--max-side PX]",
         "The run's snapshot grids over training (snapshots/iter-*.png) as an animated GIF or an MJPEG AVI.",
         {{"out", "FILE", "*.gif or *.avi (written atomically)"},
          {"fps", "F", "frames per second (default 8)"},

@@ -30,6 +30,7 @@ expect_ok "timelapse avi" "$ONESTEP" timelapse "$T/run" --out "$T/run.avi"
 py "timelapse is an AVI" "b=open('$T/run.avi','rb').read(); assert b[:4]==b'RIFF' and b[8:12]==b'AVI ', b[:12]"
 expect_error "timelapse of a bad extension" 1 "must end in .gif or .avi" "$ONESTEP" timelapse "$T/run" --out "$T/run.mp4"
 expect_error "timelapse of a non-run" 1 "not a run directory" "$ONESTEP" timelapse "$T" --out "$T/x.gif"
+expect_error "timelapse without --out" 2 "needs --out" "$ONESTEP" timelapse "$T/run"
 expect_ok "info run" "$ONESTEP" info "$T/run"
 py "info run JSON" "import json; j=json.load(open('$T/out')); assert j['kind']=='run' and j['latest']['iteration']==400 and j['config']['net']['arch']=='mlp'"
 expect_ok "sample npz" "$ONESTEP" sample --model "$T/run" --n 1000 --seed 1 --out "$T/gen.npz" --quiet --json

@@ -15,6 +15,7 @@
 #include "test_util.h"
 
 using namespace onestep;
+using test::errorOf;
 
 namespace {
 
@@ -42,16 +43,6 @@ void writeGz(const std::string& path, const std::string& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
   gzclose(f);
-}
-
-template <typename F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -17,25 +17,9 @@
 #include "train/method.h"
 
 using namespace onestep;
+using test::sharedTeacher;
 
 namespace {
-
-// A 1000-step 8-Gaussians teacher: ctest trains it once (the engine.teacher fixture, ONESTEP_TEST_TEACHER);
-// a test binary run by hand trains its own.
-std::string sharedTeacher() {
-  static std::unique_ptr<test::TempDir> own;
-  static std::string path;
-  if (!path.empty()) return path;
-  const char* env = std::getenv("ONESTEP_TEST_TEACHER");
-  if (env && std::filesystem::exists(std::string(env) + "/config.json")) return path = env;
-  own = std::make_unique<test::TempDir>();
-  RunConfig t;
-  t.steps = 1000;
-  t.snapshot_every = 0;
-  auto run = Run::create(*own / "teacher", t);
-  train(*run);
-  return path = *own / "teacher";
-}
 
 RunConfig methodConfig(const std::string& method, int64_t steps) {
   RunConfig c;

@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <memory>
 #include <sstream>
+
+#include "onestep/run.h"
 
 namespace onestep::test {
 
@@ -41,6 +44,21 @@ bool pythonTorchAvailable() {
 int shell(const std::string& command) {
   int rc = std::system(command.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string sharedTeacher() {
+  static std::unique_ptr<TempDir> own;
+  static std::string path;
+  if (!path.empty()) return path;
+  const char* env = std::getenv("ONESTEP_TEST_TEACHER");
+  if (env && std::filesystem::exists(std::string(env) + "/config.json")) return path = env;
+  own = std::make_unique<TempDir>();
+  RunConfig t;
+  t.steps = 1000;
+  t.snapshot_every = 0;
+  auto run = Run::create(*own / "teacher", t);
+  train(*run);
+  return path = *own / "teacher";
 }
 
 }  // namespace onestep::test

@@ -40,7 +40,7 @@ struct GenerateRequest {
   std::string sampler;               // denoisers: "heun" | "euler" (empty = the configured one)
   int steps = 0;                     // denoisers: schedule steps N; generators: 1 or 2 (0 = default)
   std::vector<float> stepNoise;      // the second step's noise of a 2-step consistency sample (n * sample size);
-                                     // empty = Model::noise(seed 0x5733f2) for the same indices
+                                     // empty = what `onestep sample --seed 0 --steps 2` uses for samples 0..n-1
   bool keepDenoised = false;         // denoisers: also return D(x_i; t_i) after each step (the denoised strip)
   std::function<bool()> shouldStop;  // polled between network calls; true abandons the call (throws Cancelled)
 };

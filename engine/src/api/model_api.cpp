@@ -86,6 +86,8 @@ const ModelInfo& Model::info() const { return m_impl->info; }
 std::string Model::device() const { return m_impl->device.str(); }
 
 std::vector<float> Model::noise(uint64_t seed, int64_t first, int64_t n) const {
+  if (first < 0 || n < 0) throw Error("noise: first and n must be >= 0");
+  if (n == 0) return {};
   auto z = api::sampleNoise(m_impl->info.noiseShape, seed, first, n).contiguous();
   return std::vector<float>(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
 }
@@ -137,7 +139,8 @@ GenerateResult Model::generate(const GenerateRequest& r) {
     x = diffusion::sampleEdm(fn, noise, sampler, [&](const diffusion::StepInfo& s) {
       if (r.shouldStop && r.shouldStop()) throw Cancelled("generate: cancelled");
       if (r.keepDenoised) {
-        result.denoised.push_back(io::toSampleSet(s.denoised->to(torch::kCPU), torch::Tensor()));
+        result.denoised.push_back(
+            io::toSampleSet(s.denoised->to(torch::kCPU), labels.defined() ? labels.to(torch::kCPU) : torch::Tensor()));
         result.sigmas.push_back(s.sigma);
       }
     });

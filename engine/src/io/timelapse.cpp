@@ -167,6 +167,9 @@ class GifWriter {
       prefix = data[i];
     }
     emit(prefix);
+    // A decoder adds a table entry for that last code too and widens its codes when the table reaches the
+    // current width's limit; the end code must be written at the width it will be read at.
+    if (data.size() > 1 && last + 1 >= (1 << codeSize) && codeSize < 12) ++codeSize;
     emit(kEnd);
     if (bitCount > 0) bytes.push_back(static_cast<uint8_t>(bitBuffer & 0xFF));
     for (size_t at = 0; at < bytes.size(); at += 255) {
