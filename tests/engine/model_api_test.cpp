@@ -11,6 +11,7 @@
 
 #include "api/model.h"
 #include "onestep/error.h"
+#include "onestep/metrics.h"
 #include "onestep/model.h"
 #include "onestep/run.h"
 #include "onestep/runtime.h"
@@ -263,8 +264,8 @@ TEST_F(ModelApi, SidRunSaysWhatItIsAndSamplesAsTheCli) {
   EXPECT_LT(maxAbsDifference(m->denoiseDirection("fake_score", points, 0.7), direction), 1e-6f);
 }
 
-// ECT: 1 and 2 steps as the CLI samples them; an empty stepNoise is the CLI's seed 0, and the CLI's
-// second-step noise for a seed S is Model::noise(mixSeed(S ^ 0x5733f2)).
+// ECT: 1 and 2 steps as the CLI samples them; an empty stepNoise is the CLI's seed 0, and Model::stepNoise
+// gives the CLI's second-step noise for any seed and sample range.
 TEST_F(ModelApi, ConsistencyModelSamplesOneAndTwoStepsAsTheCli) {
   test::TempDir dir;
   const std::string path = untrainedDistillation(dir, "ect");
@@ -283,11 +284,27 @@ TEST_F(ModelApi, ConsistencyModelSamplesOneAndTwoStepsAsTheCli) {
       r.n = 6;
       r.noise = m->noise(seed, 0, 6);
       r.steps = steps;
-      if (steps == 2 && seed != 0) r.stepNoise = m->noise(api::mixSeed(seed ^ 0x5733f2ULL), 0, 6);
+      if (steps == 2 && seed != 0) r.stepNoise = m->stepNoise(seed, 0, 6);
       auto got = m->generate(r);
       EXPECT_EQ(got.samples.points, want.samples.points) << "seed " << seed << ", " << steps << " steps";
       EXPECT_EQ(got.nfe, steps);
     }
+  // Samples 2..5 alone, as the CLI's samples of those indices.
+  SampleOptions o;
+  o.n = 6;
+  o.seed = 9;
+  o.steps = 2;
+  auto want = sampleModel(path, o);
+  GenerateRequest r;
+  r.n = 4;
+  r.noise = m->noise(9, 2, 4);
+  r.stepNoise = m->stepNoise(9, 2, 4);
+  r.steps = 2;
+  auto got = m->generate(r);
+  // (the same values up to rounding: a batch of 4 takes another matrix-multiply path than one of 6)
+  EXPECT_LT(maxAbsDifference(got.samples.points, std::vector<float>(want.samples.points.begin() + 4, want.samples.points.end())),
+            1e-5f);
+  EXPECT_NE(m->stepNoise(9, 0, 2), m->noise(9, 0, 2));
 }
 
 TEST_F(ModelApi, ScoreFieldPointsTowardsTheData) {
@@ -352,4 +369,30 @@ TEST_F(ModelApi, ImageModel) {
   EXPECT_EQ(got.denoised[0].shape, got.samples.shape);
   const std::string e = errorOf([&] { m->denoiseDirection("teacher", std::vector<float>(2, 0.0f), 1.0); });
   EXPECT_NE(e.find("only for 2-D point models"), std::string::npos) << e;
+}
+
+// A model file names no data: its sweep needs a reference, or a run (dataRun) whose data to use, and then it
+// scores exactly as the run directory itself.
+TEST_F(ModelApi, SweepOfAModelFileTakesItsDataFromAGivenRun) {
+  const std::string file = Model::open(sharedTeacher(), "cpu")->info().file;
+  ASSERT_FALSE(std::filesystem::is_directory(file)) << file;
+  SweepOptions o;
+  o.nfe = {1, 3};
+  o.set.n = 200;
+  o.set.seed = 4;
+  const std::string e = errorOf([&] { sweepNfe(file, o); });
+  EXPECT_NE(e.find("give --ref SET for a model file"), std::string::npos) << e;
+  const auto fromRun = sweepNfe(sharedTeacher(), o);
+  o.dataRun = sharedTeacher();
+  const auto fromFile = sweepNfe(file, o);
+  ASSERT_EQ(fromFile.size(), 2u);
+  ASSERT_EQ(fromRun.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(fromFile[i].nfe, fromRun[i].nfe);
+    EXPECT_DOUBLE_EQ(fromFile[i].fid, fromRun[i].fid);
+  }
+  o.set.steps = 2;  // Heun, 2 steps = 3 NFE: the sweep's second point
+  const NfePoint point = scoreModel(file, o);
+  EXPECT_EQ(point.nfe, 3);
+  EXPECT_DOUBLE_EQ(point.fid, fromRun[1].fid);
 }

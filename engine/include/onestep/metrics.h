@@ -133,6 +133,8 @@ struct SweepOptions {
   std::string sampler = "heun";
   std::vector<int> nfe = {1, 3, 5, 9, 17, 35};
   std::string reference;  // set spec; "" = the run's data (shipped statistics for Fashion-MNIST)
+  std::string dataRun;    // the run whose data is that default reference; "" = the model itself (a model file,
+                          // such as a TorchScript teacher, names no data: give its student's run here)
   SetOptions set;         // n, seed, device, extractor of the generated sets
 };
 std::vector<NfePoint> sweepNfe(const std::string& model, const SweepOptions& options,

@@ -40,7 +40,7 @@ struct GenerateRequest {
   std::string sampler;               // denoisers: "heun" | "euler" (empty = the configured one)
   int steps = 0;                     // denoisers: schedule steps N; generators: 1 or 2 (0 = default)
   std::vector<float> stepNoise;      // the second step's noise of a 2-step consistency sample (n * sample size);
-                                     // empty = what `onestep sample --seed 0 --steps 2` uses for samples 0..n-1
+                                     // empty = stepNoise(0, 0, n)
   bool keepDenoised = false;         // denoisers: also return D(x_i; t_i) after each step (the denoised strip)
   std::function<bool()> shouldStop;  // polled between network calls; true abandons the call (throws Cancelled)
 };
@@ -68,6 +68,9 @@ class Model {
   // Standard-normal noise for samples [first, first + n) of a seed: the same values `onestep sample --seed`
   // uses, so a sample here equals the CLI's sample of the same index.
   std::vector<float> noise(uint64_t seed, int64_t first, int64_t n) const;
+  // The second step's noise (sample-sized) of a 2-step consistency sample, as `onestep sample --seed --steps 2`
+  // draws it for samples [first, first + n): with noise(seed, first, n) it reproduces the CLI's 2-step samples.
+  std::vector<float> stepNoise(uint64_t seed, int64_t first, int64_t n) const;
 
   // Samples from the given noise (EMA weights). Labels: for a conditional model, n labels in 0..classes-1
   // (empty = all class 0). Throws Error for a wrong noise or label count, a step count the model cannot take,

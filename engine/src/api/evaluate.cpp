@@ -170,7 +170,8 @@ MetricSet sweepReference(const std::string& model, const SweepOptions& options) 
   std::string reference = options.reference;
   SetOptions refOptions = options.set;
   if (reference.empty()) {
-    const std::string cfg = isDir(model) ? model + "/config.json" : "";
+    const std::string run = options.dataRun.empty() ? model : options.dataRun;
+    const std::string cfg = isDir(run) ? run + "/config.json" : "";
     if (cfg.empty()) throw Error("sweep-nfe / score: give --ref SET for a model file (only a run directory names its data)");
     reference = loadConfigFile(cfg).data;
     if (reference.rfind("fashion-mnist", 0) == 0 && reference.find(':') == std::string::npos) {

@@ -27,6 +27,8 @@ LoadedModel loadModel(const std::string& path, torch::Device device, const std::
 
 // 64-bit mix (splitmix64) for deriving per-sample seeds.
 uint64_t mixSeed(uint64_t x);
+// The seed of the second step's noise of 2-step consistency samples drawn with noise seed `seed`.
+uint64_t stepNoiseSeed(uint64_t seed);
 // Standard-normal noise for samples [first, first+n) of a seed: sample i's noise depends on (seed, i) only,
 // so any batch size or sample count gives the same noise for the same sample.
 // perSample is one sample's noise shape, e.g. {2} or {1, 28, 28}.

@@ -85,11 +85,21 @@ const ModelInfo& Model::info() const { return m_impl->info; }
 
 std::string Model::device() const { return m_impl->device.str(); }
 
-std::vector<float> Model::noise(uint64_t seed, int64_t first, int64_t n) const {
+namespace {
+std::vector<float> noiseValues(const std::vector<int64_t>& shape, uint64_t seed, int64_t first, int64_t n) {
   if (first < 0 || n < 0) throw Error("noise: first and n must be >= 0");
   if (n == 0) return {};
-  auto z = api::sampleNoise(m_impl->info.noiseShape, seed, first, n).contiguous();
+  auto z = api::sampleNoise(shape, seed, first, n).contiguous();
   return std::vector<float>(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+}
+}  // namespace
+
+std::vector<float> Model::noise(uint64_t seed, int64_t first, int64_t n) const {
+  return noiseValues(m_impl->info.noiseShape, seed, first, n);
+}
+
+std::vector<float> Model::stepNoise(uint64_t seed, int64_t first, int64_t n) const {
+  return noiseValues(m_impl->info.sampleShape, api::stepNoiseSeed(seed), first, n);
 }
 
 GenerateResult Model::generate(const GenerateRequest& r) {
@@ -155,7 +165,7 @@ GenerateResult Model::generate(const GenerateRequest& r) {
       if (!r.stepNoise.empty() && static_cast<int64_t>(r.stepNoise.size()) != r.n * size)
         throw Error("generate: " + std::to_string(r.stepNoise.size()) + " second-step noise values; expected " +
                     std::to_string(r.n * size));
-      g.stepNoise = r.stepNoise.empty() ? api::sampleNoise(info.sampleShape, api::mixSeed(0x5733f2ULL), 0, r.n)
+      g.stepNoise = r.stepNoise.empty() ? api::sampleNoise(info.sampleShape, api::stepNoiseSeed(0), 0, r.n)
                                         : fromValues(r.stepNoise, info.sampleShape, r.n);
     }
     x = m.method->generate(noise, labels, g, &result.nfe);

@@ -17,6 +17,8 @@ uint64_t mixSeed(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+uint64_t stepNoiseSeed(uint64_t seed) { return mixSeed(seed ^ 0x5733f2ULL); }
+
 torch::Tensor sampleNoise(const std::vector<int64_t>& perSample, uint64_t seed, int64_t first, int64_t n) {
   std::vector<int64_t> one = {1};
   one.insert(one.end(), perSample.begin(), perSample.end());
@@ -138,7 +140,7 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
       g.ema = options.ema;
       g.steps = options.steps;
       // A second generator step re-noises with its own per-sample noise, also a function of (seed, i) only.
-      if (options.steps == 2) g.stepNoise = api::sampleNoise(sampleDims, api::mixSeed(options.seed ^ 0x5733f2ULL), first, b);
+      if (options.steps == 2) g.stepNoise = api::sampleNoise(sampleDims, api::stepNoiseSeed(options.seed), first, b);
       x = m.method->generate(noise, labels, g, &result.nfe);
     } else {
       auto fn = [&](const torch::Tensor& xi, const torch::Tensor& sigma) { return m.scripted->denoise(xi, sigma, labels); };
