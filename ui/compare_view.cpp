@@ -106,6 +106,10 @@ CompareView::CompareView(ModelWorker* worker, QWidget* parent) : QWidget(parent)
   m_chart->xAxis->setScaleType(QCPAxis::stLogarithmic);
   m_chart->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
   m_chart->yAxis->setLabel(tr("FID"));
+  // Log scale: a few-step teacher can be thousands of times worse than the one-step generator.
+  m_chart->yAxis->setScaleType(QCPAxis::stLogarithmic);
+  m_chart->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
+  m_chart->yAxis->setNumberFormat(QStringLiteral("gb"));
   m_chart->legend->setVisible(true);
   auto* chartSide = new QVBoxLayout;
   m_chartButton = new QPushButton(tr("FID vs NFE"));
@@ -207,6 +211,7 @@ void CompareView::onReply(const ModelReply& reply) {
     if (reply.channel == kChart) {
       m_chartButton->setEnabled(true);
       m_chartStatus->setText(reply.error);
+      emit chartShown();
     } else {
       m_header->setText(tr("Cannot compare: %1").arg(reply.error));
     }
@@ -282,13 +287,15 @@ void CompareView::onReply(const ModelReply& reply) {
     if (!m_info.multiStep) gen->addData(reply.generatorPoint.x(), reply.generatorPoint.y());
     m_chart->rescaleAxes();
     m_chart->xAxis->setRange(0.8, 45);
-    m_chart->yAxis->setRangeLower(0);
+    const QCPRange y = m_chart->yAxis->range();
+    if (y.lower > 0) m_chart->yAxis->setRange(y.lower / 2, y.upper * 2);  // margins, multiplicative on a log axis
     m_chart->replot();
     m_chartStatus->setText(m_info.multiStep ? tr("teacher curve done")
                                             : tr("generator: %1 = %2 at %3 NFE")
                                                   .arg(reply.metric)
                                                   .arg(reply.generatorPoint.y(), 0, 'g', 4)
                                                   .arg(reply.generatorPoint.x()));
+    emit chartShown();
   }
   emit updated();
 }

@@ -31,6 +31,7 @@ class CompareView : public QWidget {
 
  signals:
   void updated();      // a reply was shown (tests, screenshots)
+  void chartShown();   // the FID-versus-NFE chart (or its error) was shown
 
  private:
   void onReply(const ModelReply& reply);

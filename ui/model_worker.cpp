@@ -4,6 +4,7 @@
 #include <onestep/error.h>
 #include <onestep/metrics.h>
 
+#include <QFileInfo>
 #include <QMutexLocker>
 
 #include <cmath>
@@ -128,6 +129,8 @@ ModelReply ModelWorker::handle(const ModelRequest& r) {
       g.labels.assign(r.labels.begin(), r.labels.end());
       g.sampler = r.sampler.toStdString();
       g.steps = r.steps;
+      // A seeded 2-step sample takes its second noise from the seed too, as `onestep sample --seed --steps 2`.
+      if (r.noise.isEmpty() && r.steps == 2 && reply.info.maxSteps == 2) g.stepNoise = m.stepNoise(r.seed, 0, r.n);
       g.keepDenoised = r.keepDenoised;
       g.shouldStop = superseded;
       const onestep::GenerateResult result = m.generate(g);
@@ -153,6 +156,8 @@ ModelReply ModelWorker::handle(const ModelRequest& r) {
       sweep.nfe.assign(r.nfe.begin(), r.nfe.end());
       sweep.set.n = r.count;
       sweep.set.seed = r.seed;
+      // One reference for the curve and the point: the generator run's data (a teacher file names none).
+      if (QFileInfo(r.model).isDir()) sweep.dataRun = r.model.toStdString();
       const bool energy = reply.info.points;
       reply.metric = energy ? QStringLiteral("energy distance") : QStringLiteral("FID");
       auto value = [energy](const onestep::NfePoint& p) { return energy && p.energy ? *p.energy : p.fid; };

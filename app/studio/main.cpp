@@ -113,9 +113,17 @@ class Demo : public QObject {
     QObject* view = m_view == QLatin1String("compare") ? static_cast<QObject*>(m_window.compareView())
                     : m_view == QLatin1String("latent")  ? static_cast<QObject*>(m_window.latentView())
                                                          : static_cast<QObject*>(m_window.fieldView());
-    connect(m_window.modelWorker(), &ModelWorker::replied, quiet, [quiet] { quiet->start(); });
     m_window.showView(m_view);
-    if (m_view == QLatin1String("compare")) QTimer::singleShot(0, m_window.compareView(), &CompareView::computeChart);
+    if (m_view == QLatin1String("compare")) {
+      // The FID-versus-NFE chart samples the teacher many times: grab once it is drawn.
+      connect(m_window.compareView(), &CompareView::chartShown, quiet, [quiet] {
+        quiet->setInterval(1000);
+        quiet->start();
+      });
+      QTimer::singleShot(0, m_window.compareView(), &CompareView::computeChart);
+      return;
+    }
+    connect(m_window.modelWorker(), &ModelWorker::replied, quiet, [quiet] { quiet->start(); });
     if (m_view == QLatin1String("latent")) {
       // Somewhere between the two seeds, a little along the first direction, as a user would leave it.
       QTimer::singleShot(1500, view, [this] { m_window.latentView()->interpolationSlider()->setValue(400); });

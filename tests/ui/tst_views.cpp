@@ -6,18 +6,25 @@
 #include <onestep/run.h>
 #include <onestep/samples.h>
 
+#include <QCheckBox>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImageReader>
 #include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
 
 #include "compare_view.h"
+#include "export_dialog.h"
 #include "export_job.h"
 #include "field_view.h"
 #include "latent_view.h"
@@ -123,6 +130,50 @@ class TestViews : public QObject {
     int polls = 0;
     QVERIFY_THROWS_EXCEPTION(onestep::Cancelled, runExport(r, {}, [&] { return ++polls > 3; }));
     QVERIFY(QDir(m_tmp.filePath("cancel")).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty());
+  }
+
+  // The dialog runs the export on its own thread: the window stays responsive, the fields are locked while it
+  // runs, the progress bar ends full, and a refusal or a cancel comes back as exportFinished(false, why).
+  void exportDialogExportsOnItsThreadAndCancels() {
+    ExportDialog dialog(m_images);
+    const QString folder = m_tmp.filePath("dialog");
+    dialog.setOutput(folder, "set");
+    dialog.findChild<QSpinBox*>("exportCount")->setValue(12);
+    dialog.findChild<QCheckBox*>("exportPng")->setChecked(false);
+    dialog.findChild<QCheckBox*>("exportTimelapse")->setChecked(false);
+    auto* exportButton = dialog.findChild<QPushButton*>("exportButton");
+    QSignalSpy finished(&dialog, &ExportDialog::exportFinished);
+    QTest::mouseClick(exportButton, Qt::LeftButton);
+    QVERIFY(dialog.isExporting());
+    QVERIFY(!exportButton->isEnabled());
+    QVERIFY(!dialog.findChild<QSpinBox*>("exportCount")->isEnabled());
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.at(0).at(0).toBool(), true);
+    QVERIFY(!dialog.isExporting());
+    QVERIFY(exportButton->isEnabled());
+    auto* progress = dialog.findChild<QProgressBar*>("exportProgress");
+    QCOMPARE(progress->value(), progress->maximum());
+    QCOMPARE(onestep::readSamplesNpz((folder + "/set.npz").toStdString()).shape[0], int64_t(12));
+    QVERIFY(!QImage(folder + "/set-grid.png").isNull());
+    QVERIFY(!QFileInfo::exists(folder + "/set"));  // the PNG folder was not asked for
+    // The same outputs again: refused, nothing touched.
+    const QDateTime written = QFileInfo(folder + "/set.npz").lastModified();
+    QTest::mouseClick(exportButton, Qt::LeftButton);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.at(1).at(0).toBool(), false);
+    QVERIFY(finished.at(1).at(1).toString().contains("exists already"));
+    QCOMPARE(QFileInfo(folder + "/set.npz").lastModified(), written);
+    // A long export cancelled with the button stops and leaves nothing behind.
+    dialog.setOutput(folder, "big");
+    dialog.findChild<QCheckBox*>("exportPng")->setChecked(true);
+    dialog.findChild<QSpinBox*>("exportCount")->setValue(50000);
+    QTest::mouseClick(exportButton, Qt::LeftButton);
+    QVERIFY(dialog.isExporting());
+    QTest::mouseClick(dialog.findChild<QPushButton*>("cancelExportButton"), Qt::LeftButton);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.at(2).at(0).toBool(), false);
+    QCOMPARE(QDir(folder).entryList({"big*"}, QDir::AllEntries | QDir::Hidden).size(), 0);
+    QCOMPARE(QDir(folder).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).size(), 2);
   }
 
   void staleRequestsAreDropped() {
