@@ -17,6 +17,7 @@
 #include "train/method.h"
 
 using namespace onestep;
+using test::errorOf;
 using test::sharedTeacher;
 
 namespace {
@@ -61,11 +62,14 @@ class Methods : public ::testing::TestWithParam<std::string> {
 TEST_P(Methods, OneStepSamplesApproachTheData) {
   const std::string method = GetParam();
   test::TempDir dir;
-  // Score Mismatching trains from scratch and needs more iterations; the consistency methods' default
-  // learning rate suits long runs, a larger one shows the learning in a few hundred iterations.
+  // Score Mismatching trains from scratch and needs more iterations; the consistency methods' and Score
+  // Mismatching's default learning rates suit 2000-iteration runs, larger ones show the learning sooner.
   auto c = methodConfig(method, method == "smm" ? 1000 : 300);
   c.batch = method == "smm" ? 256 : 512;
   c.ct.lr = 1e-3;
+  c.ct.q = 2;  // ECT's coarser schedule: fewer, larger Δt steps suit a short run
+  c.ct.stage_samples = 128000;
+  c.smm.lr_g = 1e-3;
   auto run = Run::create(dir / "run", c);
   auto data = drawData("toy:8gaussians", 1000, 77);
   const double before = energyDistance(run->preview(), data);
@@ -167,11 +171,32 @@ TEST(MethodSettings, ChangeBetweenIterationsIsAppliedSavedAndLogged) {
   EXPECT_THROW(run->changeSettings({{"sid.alpha", "-1"}}), Error);
   EXPECT_THROW(run->changeSettings({{"sid.alpha", "abc"}}), Error);
   EXPECT_DOUBLE_EQ(run->config().sid.alpha, 0.5);
+  // 0 (auto) takes the value for the run's data, as when the run was created.
+  EXPECT_DOUBLE_EQ(run->config().sid.lr_g, 2e-5);
+  run->changeSettings({{"sid.lr_g", "0"}});
+  EXPECT_DOUBLE_EQ(run->config().sid.lr_g, 1e-4);
   // Resume with a changed setting continues with it.
   run->saveCheckpoint();
   run.reset();
-  auto resumed = Run::resume(dir / "run", {{"sid.alpha", "0.8"}});
+  auto resumed = Run::resume(dir / "run", {{"sid.alpha", "0.8"}, {"sid.lr_f", "0"}});
   EXPECT_DOUBLE_EQ(resumed->config().sid.alpha, 0.8);
+  EXPECT_DOUBLE_EQ(resumed->config().sid.lr_f, 1e-4);
+}
+
+// The consistency methods' auto schedule: ECT's q = 2 for images, a smoother 1.5 with shorter stages for points.
+TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
+  setThreads(0);
+  test::TempDir dir;
+  auto run = Run::create(dir / "run", methodConfig("ect", 1));
+  EXPECT_DOUBLE_EQ(run->config().ct.q, 1.5);
+  EXPECT_DOUBLE_EQ(run->config().ct.stage_samples, 85000);
+  EXPECT_DOUBLE_EQ(RunConfig().ct.q, 0.0);
+  EXPECT_NE(errorOf([] {
+              RunConfig c;
+              applySetting(c, "ct.q", "1");
+              validateConfig(c);
+            }).find("ct.q must be > 1"),
+            std::string::npos);
 }
 
 TEST(MethodSampling, ConsistencyModelsSampleInOneOrTwoStepsGeneratorsInOne) {

@@ -60,8 +60,8 @@ void forEachField(Config& c, F&& f) {
   f("ct.p_std", c.ct.p_std, "ECT/SCT: standard deviation of ln(t)");
   f("ct.k", c.ct.k, "ECT/SCT: r(t) = t (1 - (1 + k sigmoid(-b t)) / q^(stage+1))");
   f("ct.b", c.ct.b, "ECT/SCT: b of the r(t) mapping");
-  f("ct.q", c.ct.q, "ECT/SCT: t - r shrinks by q at each stage");
-  f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage");
+  f("ct.q", c.ct.q, "ECT/SCT: t - r shrinks by q at each stage; 0 = auto (2 images, 1.5 points)");
+  f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage; 0 = auto (128000 images, 85000 points)");
   f("ct.huber_c", c.ct.huber_c, "ECT/SCT: pseudo-Huber c (0 = L2 norm)");
   f("ct.lr", c.ct.lr, "ECT/SCT: RAdam learning rate");
   f("ct.dropout", c.ct.dropout, "ECT/SCT: dropout of the consistency model (-1 = the teacher's)");
@@ -77,7 +77,7 @@ void forEachField(Config& c, F&& f) {
   f("smm.levels", c.smm.levels, "Score Mismatching: number of noise levels T");
   f("smm.beta_min", c.smm.beta_min, "Score Mismatching: first beta of the schedule");
   f("smm.beta_max", c.smm.beta_max, "Score Mismatching: last beta of the schedule");
-  f("smm.lr_g", c.smm.lr_g, "Score Mismatching: generator lr; 0 = auto (1e-3 MLP, 2.5e-3 images)");
+  f("smm.lr_g", c.smm.lr_g, "Score Mismatching: generator lr; 0 = auto (3e-4 points, 2.5e-3 images)");
   f("smm.lr_s", c.smm.lr_s, "Score Mismatching: score-net lr; 0 = auto (same as smm.lr_g)");
   f("smm.r1_gamma", c.smm.r1_gamma, "Score Mismatching: lazy R1 weight");
   f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");
@@ -220,8 +220,8 @@ void validateConfig(const RunConfig& c) {
        "method " + c.method + " needs a teacher (--teacher)");
   need(c.ct.p_std > 0, "ct.p_std must be > 0");
   need(c.ct.k >= 0 && c.ct.b >= 0, "ct.k and ct.b must be >= 0");
-  need(c.ct.q > 1, "ct.q must be > 1");
-  need(c.ct.stage_samples > 0, "ct.stage_samples must be > 0");
+  need(c.ct.q == 0 || c.ct.q > 1, "ct.q must be > 1 (0 = auto)");
+  need(c.ct.stage_samples >= 0, "ct.stage_samples must be > 0 (0 = auto)");
   need(c.ct.huber_c >= 0, "ct.huber_c must be >= 0");
   need(c.ct.lr > 0, "ct.lr must be > 0");
   need(c.ct.dropout == -1 || (c.ct.dropout >= 0 && c.ct.dropout < 1), "ct.dropout must be -1 or in [0, 1)");

@@ -85,6 +85,7 @@ class RunImpl {
       throw Error("run '" + dir + "': its model is for " + shape.text() + " but data '" + config.data + "' gives " +
                   dataShape.text());
     shape = dataShape;
+    training::resolveAutoSettings(config, shape);  // settings set back to 0 (auto) by a --resume override
     method = training::makeMethod(config, shape, device, data.get());
     // The evaluation noise depends on the seed only, so snapshots of one run are comparable over time.
     auto gen = data::makeGenerator(config.seed ^ 0x5eed0e7a1ULL);
@@ -323,6 +324,7 @@ void Run::changeSettings(const std::vector<std::pair<std::string, std::string>>&
   auto& r = *m_impl;
   RunConfig next = r.config;
   for (const auto& [key, value] : settings) applySetting(next, key, value);
+  training::resolveAutoSettings(next, r.shape);  // a setting changed to 0 (auto) gets its value for this data
   checkUnchangeable(r.config, next, /*live=*/true);
   validateConfig(next);
   r.method->reconfigure(next);
