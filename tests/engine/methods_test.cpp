@@ -62,14 +62,13 @@ class Methods : public ::testing::TestWithParam<std::string> {
 TEST_P(Methods, OneStepSamplesApproachTheData) {
   const std::string method = GetParam();
   test::TempDir dir;
-  // Score Mismatching trains from scratch and needs more iterations; the consistency methods' and Score
-  // Mismatching's default learning rates suit 2000-iteration runs, larger ones show the learning sooner.
+  // Score Mismatching trains from scratch and needs more iterations; the consistency methods' default
+  // learning rate suits long runs, a larger one shows the learning in a few hundred iterations.
   auto c = methodConfig(method, method == "smm" ? 1000 : 300);
   c.batch = method == "smm" ? 256 : 512;
   c.ct.lr = 1e-3;
   c.ct.q = 2;  // ECT's coarser schedule: fewer, larger Δt steps suit a short run
   c.ct.stage_samples = 128000;
-  c.smm.lr_g = 1e-3;
   auto run = Run::create(dir / "run", c);
   auto data = drawData("toy:8gaussians", 1000, 77);
   const double before = energyDistance(run->preview(), data);

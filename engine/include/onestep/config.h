@@ -75,7 +75,7 @@ struct SmmConfig {
   int levels = 10;                   // noise levels T: beta = linspace(beta_min, beta_max, T), sigma_t = sqrt(1 - prod(1-beta))
   double beta_min = 1e-4;            //
   double beta_max = 0.02;            //
-  double lr_g = 0.0;                 // generator Adam lr, betas (0, 0.99); 0 = auto (3e-4 points, 2.5e-3 images)
+  double lr_g = 0.0;                 // generator Adam lr, betas (0, 0.99); 0 = auto (1e-3 points, 2.5e-3 images)
   double lr_s = 0.0;                 // score-net Adam lr; 0 = auto (same as smm.lr_g)
   double r1_gamma = 0.01;            // lazy R1 weight on noisy reals
   int r1_every = 16;                 // iterations between R1 penalties (0 = off)

@@ -77,7 +77,7 @@ void forEachField(Config& c, F&& f) {
   f("smm.levels", c.smm.levels, "Score Mismatching: number of noise levels T");
   f("smm.beta_min", c.smm.beta_min, "Score Mismatching: first beta of the schedule");
   f("smm.beta_max", c.smm.beta_max, "Score Mismatching: last beta of the schedule");
-  f("smm.lr_g", c.smm.lr_g, "Score Mismatching: generator lr; 0 = auto (3e-4 points, 2.5e-3 images)");
+  f("smm.lr_g", c.smm.lr_g, "Score Mismatching: generator lr; 0 = auto (1e-3 points, 2.5e-3 images)");
   f("smm.lr_s", c.smm.lr_s, "Score Mismatching: score-net lr; 0 = auto (same as smm.lr_g)");
   f("smm.r1_gamma", c.smm.r1_gamma, "Score Mismatching: lazy R1 weight");
   f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");

@@ -32,7 +32,7 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.ct.stage_samples == 0) c.ct.stage_samples = points ? 85000 : 128000;
   if (c.smm.gen_hidden == 0) c.smm.gen_hidden = points ? 256 : 64;
   if (c.smm.latent == 0) c.smm.latent = points ? 8 : 64;
-  if (c.smm.lr_g == 0) c.smm.lr_g = points ? 3e-4 : 2.5e-3;
+  if (c.smm.lr_g == 0) c.smm.lr_g = points ? 1e-3 : 2.5e-3;
   if (c.smm.lr_s == 0) c.smm.lr_s = c.smm.lr_g;
 }
 
