@@ -250,6 +250,14 @@ int runTimelapse(const Args& a) {
   return 0;
 }
 
+int runExport(const Args& a) {
+  a.require({"model", "out"});
+  const ExportSummary s = exportModel(a.get("model"), a.get("out"));
+  std::printf("wrote %s (%.1f MB; iteration %lld of %s, EMA weights only)\n", a.get("out").c_str(),
+              static_cast<double>(s.bytes) / 1e6, static_cast<long long>(s.iteration), s.file.c_str());
+  return 0;
+}
+
 // ---- fid, fid-stats, train-features, sweep-nfe ------------------------------------------------------
 
 SetOptions setOptions(const Args& a) {
@@ -584,6 +592,17 @@ const std::vector<Command>& commands() {
         false,
         "  onestep timelapse runs/sid-8g --out sid-8g.gif\n"},
        runTimelapse},
+      {{"export",
+        "--model RUN_DIR|CHECKPOINT --out FILE.pt",
+        "A teacher as one small checkpoint for sampling and distilling from: its config and EMA weights, without\n"
+        "the optimiser and online weights (a quarter of a training checkpoint). It cannot be resumed.",
+        {{"model", "PATH", "a teacher run directory (its latest checkpoint) or checkpoint"},
+         {"out", "FILE", "*.pt, written atomically; an existing file is refused"}},
+        {},
+        false,
+        "  onestep export --model runs/teacher-8g --out teacher-8g.pt\n"
+        "  onestep distill --method sid --teacher teacher-8g.pt --data toy:8gaussians --out runs/sid-8g\n"},
+       runExport},
   };
   return kCommands;
 }

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 # --- help ---------------------------------------------------------------------------------------
 expect_ok "top-level help" "$ONESTEP" --help
-for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe timelapse; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
+for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe timelapse export; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
 expect_error "no command" 2 "usage" "$ONESTEP"
 expect_error "unknown option" 2 "unknown option --stepz" "$ONESTEP" train-teacher --out "$T/x" --stepz 3
 
@@ -38,6 +38,11 @@ py "sample JSON reports NFE 35" "import json; j=json.load(open('$T/out')); asser
 expect_ok "sample euler" "$ONESTEP" sample --model "$T/run/checkpoints/ckpt-000000400.pt" --n 8 --sampler euler --steps 10 --out "$T/e.npz" --json
 py "euler NFE" "import json; assert json.load(open('$T/out'))['nfe']==10"
 expect_ok "sample scatter png" "$ONESTEP" sample --model "$T/run" --n 500 --out "$T/gen.png"
+expect_ok "export teacher" "$ONESTEP" export --model "$T/run" --out "$T/teacher.pt"
+py "exported teacher is a third of a checkpoint" "import os; a=os.path.getsize('$T/teacher.pt'); b=os.path.getsize('$T/run/checkpoints/ckpt-000000400.pt'); assert a < b/2, (a, b)"
+expect_ok "sample exported teacher" "$ONESTEP" sample --model "$T/teacher.pt" --n 1000 --seed 1 --out "$T/gen-export.npz" --quiet
+py "exported teacher samples as its run" "import numpy as np; a=np.load('$T/gen.npz')['arr_0']; b=np.load('$T/gen-export.npz')['arr_0']; assert (a==b).all()"
+expect_error "export refuses to overwrite" 1 "exists already" "$ONESTEP" export --model "$T/run" --out "$T/teacher.pt"
 expect_ok "energy" "$ONESTEP" energy "$T/gen.npz" toy:moons --n 1000 --json
 py "teacher close to the data" "import json; e=json.load(open('$T/out'))['energy_distance']; assert 0 <= e < 0.03, e"
 

@@ -396,3 +396,37 @@ TEST_F(ModelApi, SweepOfAModelFileTakesItsDataFromAGivenRun) {
   EXPECT_EQ(point.nfe, 3);
   EXPECT_DOUBLE_EQ(point.fid, fromRun[1].fid);
 }
+
+// An exported teacher: EMA weights and config only, a fraction of a checkpoint's size, sampling exactly as the
+// run and usable as a distillation teacher; generators, existing files and other extensions are refused.
+TEST_F(ModelApi, ExportedTeacherSamplesAsItsRunAndTeaches) {
+  test::TempDir dir;
+  const std::string out = dir / "teacher.pt";
+  const ExportSummary s = exportModel(sharedTeacher(), out);
+  EXPECT_EQ(s.iteration, Model::open(sharedTeacher(), "cpu")->info().iteration);
+  EXPECT_GT(s.iteration, 0);
+  EXPECT_EQ(s.bytes, static_cast<int64_t>(std::filesystem::file_size(out)));
+  EXPECT_LT(s.bytes, static_cast<int64_t>(std::filesystem::file_size(s.file)) / 2);
+  SampleOptions o;
+  o.n = 50;
+  o.seed = 11;
+  o.steps = 5;
+  EXPECT_EQ(sampleModel(out, o).samples.points, sampleModel(sharedTeacher(), o).samples.points);
+  SampleOptions online = o;  // the online weights of an exported teacher are its EMA weights
+  online.ema = false;
+  EXPECT_EQ(sampleModel(out, online).samples.points, sampleModel(sharedTeacher(), o).samples.points);
+  RunConfig c;
+  c.method = "sid";
+  c.teacher_model = out;
+  c.steps = 2;
+  c.snapshot_every = 0;
+  c.eval_every = 0;
+  auto run = Run::create(dir / "sid", c);
+  EXPECT_EQ(train(*run).iteration, 2);
+  std::string e = errorOf([&] { exportModel(dir / "sid", dir / "sid.pt"); });
+  EXPECT_NE(e.find("only teachers are exported"), std::string::npos) << e;
+  e = errorOf([&] { exportModel(sharedTeacher(), out); });
+  EXPECT_NE(e.find("exists already"), std::string::npos) << e;
+  e = errorOf([&] { exportModel(sharedTeacher(), dir / "teacher.bin"); });
+  EXPECT_NE(e.find("must end in .pt"), std::string::npos) << e;
+}

@@ -37,6 +37,16 @@ using SampleProgress = std::function<void(int64_t done, int64_t total)>;
 SampleResult sampleModel(const std::string& model, const SampleOptions& options,
                          const SampleProgress& progress = {});
 
+// A teacher (run directory or checkpoint) as one small file for sampling and distilling from: its config and
+// EMA weights, without the optimiser, online weights or anything needed to resume. The file is a checkpoint
+// that every command taking a model or --teacher accepts. Written atomically; an existing file is refused.
+struct ExportSummary {
+  std::string file;       // the checkpoint that was read
+  int64_t iteration = 0;  // its iteration
+  int64_t bytes = 0;      // size of the written file
+};
+ExportSummary exportModel(const std::string& model, const std::string& out);
+
 // Describes a run directory, checkpoint, TorchScript file or data spec as pretty JSON text.
 std::string describe(const std::string& pathOrSpec);
 

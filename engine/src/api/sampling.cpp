@@ -1,5 +1,7 @@
 #include "onestep/sampling.h"
 
+#include <filesystem>
+
 #include "api/model.h"
 #include "core/util.h"
 #include "data/source.h"
@@ -153,6 +155,24 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   result.seconds = nowSec() - start;
   result.samples = io::toSampleSet(torch::cat(outs), labelParts.empty() ? torch::Tensor() : torch::cat(labelParts));
   return result;
+}
+
+ExportSummary exportModel(const std::string& model, const std::string& out) {
+  if (out.size() < 4 || out.compare(out.size() - 3, 3, ".pt") != 0)
+    throw Error("export: the output '" + out + "' must end in .pt");
+  if (std::filesystem::exists(out)) throw Error("export: '" + out + "' exists already (nothing is overwritten)");
+  const torch::Device cpu(torch::kCPU);
+  auto m = api::loadModel(model, cpu, {});
+  if (m.kind != "checkpoint") throw Error("export: '" + model + "' is a TorchScript file already; use it as it is");
+  if (m.config.method != "teacher")
+    throw Error("export: '" + model + "' is a " + m.config.method +
+                " run; only teachers are exported (a distilled generator needs its teacher: keep its run directory)");
+  training::writeCheckpoint(out, m.meta, *m.method, cpu, /*forSampling=*/true);
+  ExportSummary s;
+  s.file = m.file;
+  s.iteration = m.meta.iteration;
+  s.bytes = static_cast<int64_t>(std::filesystem::file_size(out));
+  return s;
 }
 
 }  // namespace onestep

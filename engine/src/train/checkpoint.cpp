@@ -30,7 +30,8 @@ nets::SampleShape shapeFromJson(const std::string& text) {
   return s;
 }
 
-void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device) {
+void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device,
+                     bool forSampling) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
   archive.write("method", c10::IValue(meta.method));
@@ -50,7 +51,11 @@ void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const 
     archive.write("rng_cuda", gen.get_state());
   }
   torch::serialize::OutputArchive state;
-  method.save(state);
+  if (forSampling) {
+    method.saveForSampling(state);
+  } else {
+    method.save(state);
+  }
   archive.write("state", state);
   std::ostringstream bytes;
   archive.save_to(bytes);

@@ -24,7 +24,9 @@ struct CheckpointMeta {
 constexpr const char* kCheckpointFormat = "onestep-checkpoint/1";
 
 // Writes meta, the method's state and the default generators' states (CPU, and CUDA for a CUDA device).
-void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device);
+// forSampling: the method's sampling state only (Method::saveForSampling), for exported models.
+void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device,
+                     bool forSampling = false);
 // Reads meta and opens the archive; throws Error naming the file when it is missing, truncated or not a checkpoint.
 CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputArchive& archive);
 // Restores the default generators' states saved by writeCheckpoint.

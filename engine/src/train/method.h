@@ -32,6 +32,9 @@ class Method {
   // Network, EMA and optimiser state under stable keys.
   virtual void save(torch::serialize::OutputArchive& archive) const = 0;
   virtual void load(torch::serialize::InputArchive& archive) = 0;
+  // Only what sampling needs (an exported model: no optimiser, no online weights); load() must accept it.
+  // Methods without a smaller form save everything.
+  virtual void saveForSampling(torch::serialize::OutputArchive& archive) const { save(archive); }
   // Maps standard-normal noise [N, ...] (and labels, possibly undefined) to samples; sets *nfe.
   virtual torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels,
                                  const GenerateOptions& options, int* nfe) = 0;

@@ -71,12 +71,24 @@ class TeacherMethod : public Method {
     archive.write("optimizer", optim);
   }
 
+  void saveForSampling(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive ema;
+    m_ema->save(ema);
+    archive.write("ema", ema);
+  }
+
   void load(torch::serialize::InputArchive& archive) override {
     torch::serialize::InputArchive net, ema;
-    archive.read("net", net);
     archive.read("ema", ema);
-    m_net->load(net);
     m_ema->load(ema);
+    // An exported teacher has the EMA weights only: they are its network too.
+    if (archive.try_read("net", net)) {
+      m_net->load(net);
+    } else {
+      torch::serialize::InputArchive again;
+      archive.read("ema", again);
+      m_net->load(again);
+    }
     torch::serialize::InputArchive optim;
     if (archive.try_read("optimizer", optim)) m_optimizer->load(optim);
     m_net->to(m_device);
