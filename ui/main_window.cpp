@@ -4,11 +4,14 @@
 #include "export_dialog.h"
 #include "field_view.h"
 #include "latent_view.h"
+#include "shipped.h"
 
 #include <onestep/config.h>
 #include <onestep/data.h>
 #include <onestep/runtime.h>
 #include <qcustomplot.h>
+
+#include <algorithm>
 
 #include <QAction>
 #include <QApplication>
@@ -41,6 +44,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
+#include <QToolButton>
 #include <QToolBar>
 #include <QToolTip>
 #include <QUrl>
@@ -353,14 +357,32 @@ QWidget* MainWindow::createSetupPanel() {
   m_teacherEdit = new QLineEdit;
   m_teacherEdit->setObjectName(QStringLiteral("teacherEdit"));
   m_teacherEdit->setPlaceholderText(tr("run directory, checkpoint or TorchScript .pt"));
+  connect(m_teacherEdit, &QLineEdit::textChanged, m_teacherEdit, &QLineEdit::setToolTip);  // the whole path
   auto* browse = new QPushButton(tr("…"));
   browse->setFixedWidth(28);
   connect(browse, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Teacher run directory"));
     if (!dir.isEmpty()) m_teacherEdit->setText(dir);
   });
+  // The shipped teachers (models/*.pt): a menu of all, and the one that fits the data filled in by default.
+  auto* shipped = new QToolButton;
+  shipped->setObjectName(QStringLiteral("shippedTeacherButton"));
+  shipped->setText(tr("Shipped"));
+  shipped->setPopupMode(QToolButton::InstantPopup);
+  shipped->setToolTip(tr("Teachers that ship with OneStep Studio (%1)")
+                          .arg(shippedModelsDir().isEmpty() ? tr("none found") : shippedModelsDir()));
+  auto* shippedMenu = new QMenu(shipped);
+  for (const ShippedTeacher& t : shippedTeachers()) {
+    shippedMenu->addAction(t.data + QStringLiteral("  —  ") + QFileInfo(t.path).fileName(), this, [this, t] {
+      m_dataCombo->setCurrentText(t.data);
+      m_teacherEdit->setText(t.path);
+    });
+  }
+  shipped->setMenu(shippedMenu);
+  shipped->setEnabled(!shippedMenu->isEmpty());
   auto* teacherRow = new QHBoxLayout;
   teacherRow->addWidget(m_teacherEdit, 1);
+  teacherRow->addWidget(shipped);
   teacherRow->addWidget(browse);
   m_stepsSpin = new QSpinBox;
   m_stepsSpin->setObjectName(QStringLiteral("stepsSpin"));
@@ -390,6 +412,16 @@ QWidget* MainWindow::createSetupPanel() {
   m_settingsTable->verticalHeader()->setDefaultSectionSize(22);
   layout->addWidget(m_settingsTable, 1);
   connect(m_settingsTable, &QTableWidget::cellChanged, this, &MainWindow::onSettingEdited);
+  connect(m_dataCombo, &QComboBox::currentTextChanged, this, [this](const QString& data) {
+    // Follow the data with the shipped teacher, unless the user chose another teacher.
+    const QString current = m_teacherEdit->text().trimmed();
+    const QVector<ShippedTeacher> all = shippedTeachers();
+    const bool shippedOrEmpty = current.isEmpty() || std::any_of(all.cbegin(), all.cend(), [&](const ShippedTeacher& t) {
+                                  return t.path == current;
+                                });
+    if (shippedOrEmpty) m_teacherEdit->setText(shippedTeacherFor(data));
+  });
+  if (m_teacherEdit->text().isEmpty()) m_teacherEdit->setText(shippedTeacherFor(m_dataCombo->currentText()));
   connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
     m_teacherEdit->setEnabled(m_methodCombo->currentData().toString() != QLatin1String("smm") &&
                               m_methodCombo->currentData().toString() != QLatin1String("teacher"));
@@ -627,7 +659,7 @@ void MainWindow::setSetup(const QString& data, const QString& method, const QStr
   m_dataCombo->setCurrentText(data);
   const int index = m_methodCombo->findData(method);
   if (index >= 0) m_methodCombo->setCurrentIndex(index);
-  m_teacherEdit->setText(teacher);
+  m_teacherEdit->setText(teacher.isEmpty() ? shippedTeacherFor(data) : teacher);
   m_stepsSpin->setValue(steps);
   m_seedSpin->setValue(seed);
   m_runDirEdit->setText(runDir);

@@ -21,6 +21,7 @@
 #include "compare_view.h"
 #include "field_view.h"
 #include "latent_view.h"
+#include "shipped.h"
 #include "main_window.h"
 
 namespace {
@@ -40,8 +41,9 @@ bool writeScreenshot(QWidget& window, const QString& path) {
 }
 
 // Scripted mode: --demo SPEC --method M --steps N [--teacher PATH] --screenshot FILE. Runs N iterations in the
-// window as a user would (a toy teacher is trained first, and cached, when the method needs one and none is
-// given), then writes the screenshot and exits 0; any engine error exits 1 with the message on stderr.
+// window as a user would (the shipped teacher of the data when the method needs one and none is given; for a toy
+// without one, a teacher is trained first and cached), then writes the screenshot and exits 0; any engine error
+// exits 1 with the message on stderr.
 class Demo : public QObject {
  public:
   Demo(MainWindow& window, QString spec, QString method, int steps, QString teacher, QString screenshot, QString view)
@@ -61,6 +63,7 @@ class Demo : public QObject {
       return;
     }
     const bool needsTeacher = m_method != QLatin1String("smm") && m_method != QLatin1String("teacher");
+    if (needsTeacher && m_teacher.isEmpty()) m_teacher = shippedTeacherFor(m_spec);
     if (needsTeacher && m_teacher.isEmpty()) {
       if (!m_spec.startsWith(QLatin1String("toy:"))) {
         printError(QStringLiteral("--demo %1 --method %2: no teacher is shipped for this data; give --teacher PATH")

@@ -3,12 +3,19 @@
 #include <qcustomplot.h>
 
 #include <QAction>
+#include <QComboBox>
+#include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 
 #include "main_window.h"
+#include "shipped.h"
 
 class TestMainWindow : public QObject {
   Q_OBJECT
@@ -49,6 +56,48 @@ class TestMainWindow : public QObject {
     auto* plot = window.findChild<QCustomPlot*>(QStringLiteral("lossPlot"));
     QVERIFY(plot != nullptr);
     QCOMPARE(plot->yAxis->label(), QStringLiteral("loss"));
+  }
+
+  // models/NAME.pt is the shipped teacher of toy:NAME (or of the data spec NAME); the teacher field follows the
+  // data with it until the user picks another teacher; the Shipped menu lists them all.
+  void shippedTeachersFollowTheData() {
+    QTemporaryDir dir;
+    for (const char* name : {"moons.pt", "fashion-mnist.pt", "not-a-dataset.pt", "README.md"}) {
+      QFile f(dir.filePath(name));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+    }
+    qputenv("ONESTEP_MODELS_DIR", dir.path().toUtf8());
+    const QVector<ShippedTeacher> all = shippedTeachers();
+    QCOMPARE(all.size(), 2);
+    QCOMPARE(all[0].data, QStringLiteral("fashion-mnist"));
+    QCOMPARE(all[1].data, QStringLiteral("toy:moons"));
+    QCOMPARE(shippedTeacherFor(QStringLiteral("toy:moons?n=100")), dir.filePath("moons.pt"));
+    QVERIFY(shippedTeacherFor(QStringLiteral("toy:rings")).isEmpty());
+    {
+      MainWindow window;
+      auto* data = window.findChild<QComboBox*>(QStringLiteral("dataCombo"));
+      auto* teacher = window.findChild<QLineEdit*>(QStringLiteral("teacherEdit"));
+      // A known start, whatever setup an earlier test left in the settings.
+      window.setSetup(QStringLiteral("toy:rings"), QStringLiteral("sid"), QString(), 100, 0, dir.filePath("run"));
+      data->setCurrentText(QStringLiteral("toy:rings"));
+      QVERIFY(teacher->text().isEmpty());
+      data->setCurrentText(QStringLiteral("toy:moons"));
+      QCOMPARE(teacher->text(), dir.filePath("moons.pt"));
+      window.setSetup(QStringLiteral("toy:moons"), QStringLiteral("sid"), QString(), 100, 0, dir.filePath("run"));
+      QCOMPARE(teacher->text(), dir.filePath("moons.pt"));  // a setup without a teacher gets the shipped one
+      data->setCurrentText(QStringLiteral("toy:rings"));
+      QVERIFY(teacher->text().isEmpty());
+      teacher->setText(QStringLiteral("/my/teacher"));
+      data->setCurrentText(QStringLiteral("toy:moons"));
+      QCOMPARE(teacher->text(), QStringLiteral("/my/teacher"));  // the user's choice is kept
+      auto* button = window.findChild<QToolButton*>(QStringLiteral("shippedTeacherButton"));
+      QVERIFY(button != nullptr && button->isEnabled());
+      QCOMPARE(button->menu()->actions().size(), 2);
+      button->menu()->actions()[0]->trigger();
+      QCOMPARE(data->currentText(), QStringLiteral("fashion-mnist"));
+      QCOMPARE(teacher->text(), dir.filePath("fashion-mnist.pt"));
+    }
+    qunsetenv("ONESTEP_MODELS_DIR");
   }
 
   void quitHasCtrlQ() {

@@ -118,10 +118,12 @@ class TestRunWorker : public QObject {
     QVERIFY2(reported.contains("nowhere"), qPrintable(reported));
     QVERIFY(!window.isRunning());
     QVERIFY(!QFile::exists(tmp.filePath("run/config.json")));  // a bad spec writes nothing
-    // A distillation without a teacher is refused before anything starts.
+    // A distillation without a teacher (and none shipped) is refused before anything starts.
+    qputenv("ONESTEP_MODELS_DIR", tmp.filePath("no-models").toUtf8());
     reported.clear();
     window.setSetup("toy:moons", "sid", "", 10, 0, tmp.filePath("run2"));
     window.startRun();
+    qunsetenv("ONESTEP_MODELS_DIR");
     QVERIFY2(reported.contains("teacher"), qPrintable(reported));
     QVERIFY(!window.isRunning());
   }
