@@ -21,8 +21,8 @@
 #include "compare_view.h"
 #include "field_view.h"
 #include "latent_view.h"
-#include "shipped.h"
 #include "main_window.h"
+#include "shipped.h"
 
 namespace {
 

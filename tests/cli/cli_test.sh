@@ -39,7 +39,7 @@ expect_ok "sample euler" "$ONESTEP" sample --model "$T/run/checkpoints/ckpt-0000
 py "euler NFE" "import json; assert json.load(open('$T/out'))['nfe']==10"
 expect_ok "sample scatter png" "$ONESTEP" sample --model "$T/run" --n 500 --out "$T/gen.png"
 expect_ok "export teacher" "$ONESTEP" export --model "$T/run" --out "$T/teacher.pt"
-py "exported teacher is a third of a checkpoint" "import os; a=os.path.getsize('$T/teacher.pt'); b=os.path.getsize('$T/run/checkpoints/ckpt-000000400.pt'); assert a < b/2, (a, b)"
+py "exported teacher is under half a checkpoint" "import os; a=os.path.getsize('$T/teacher.pt'); b=os.path.getsize('$T/run/checkpoints/ckpt-000000400.pt'); assert a < b/2, (a, b)"
 expect_ok "sample exported teacher" "$ONESTEP" sample --model "$T/teacher.pt" --n 1000 --seed 1 --out "$T/gen-export.npz" --quiet
 py "exported teacher samples as its run" "import numpy as np; a=np.load('$T/gen.npz')['arr_0']; b=np.load('$T/gen-export.npz')['arr_0']; assert (a==b).all()"
 expect_error "export refuses to overwrite" 1 "exists already" "$ONESTEP" export --model "$T/run" --out "$T/teacher.pt"
