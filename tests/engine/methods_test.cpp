@@ -198,6 +198,24 @@ TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
             std::string::npos);
 }
 
+// SCT's class restriction belongs to class-conditional models: 8 Gaussians is labelled (one class per mode),
+// but its teacher is unconditional, so same_class must not narrow the reference batch there (it would make
+// the target only know the sample's own mode). ECT and SCT differ, so the SCT target is in use.
+TEST(MethodSettings, SctClassRestrictionOnlyForConditionalModels) {
+  setThreads(0);
+  test::TempDir dir;
+  std::vector<std::vector<float>> previews;
+  for (const std::string& name : {"sct-same", "sct-all", "ect"}) {
+    auto c = methodConfig(name == "ect" ? "ect" : "sct", 3);
+    c.sct.same_class = name == "sct-same";
+    auto run = Run::create(dir / name, c);
+    train(*run);
+    previews.push_back(values(run->preview(64)));
+  }
+  EXPECT_EQ(previews[0], previews[1]);
+  EXPECT_NE(previews[1], previews[2]);
+}
+
 TEST(MethodSampling, ConsistencyModelsSampleInOneOrTwoStepsGeneratorsInOne) {
   setThreads(0);
   test::TempDir dir;

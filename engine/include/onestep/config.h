@@ -64,7 +64,7 @@ struct ConsistencyConfig {
 // Stable Consistency Tuning (Wang et al. 2024): ECT with a reference-batch score-identity target.
 struct SctConfig {
   int64_t ref_batch = 256;           // data samples in the reference batch (besides each sample's own)
-  bool same_class = true;            // class-labelled data: only same-class references count
+  bool same_class = true;            // class-conditional model: only same-class references count
 };
 
 // Score Mismatching: a generator and an epsilon-predicting score net trained from scratch on 10 small noise levels.

@@ -70,7 +70,7 @@ void forEachField(Config& c, F&& f) {
   f("ct.sigma_max", c.ct.sigma_max, "ECT/SCT: one-step sampling starts at sigma_max z; 0 = auto (80 images, 10 points)");
   f("ct.t_mid", c.ct.t_mid, "ECT/SCT: intermediate time of two-step sampling");
   f("sct.ref_batch", c.sct.ref_batch, "SCT: data samples in the reference batch of the target");
-  f("sct.same_class", c.sct.same_class, "SCT: with class labels, only same-class references count");
+  f("sct.same_class", c.sct.same_class, "SCT: for a class-conditional model, only same-class references count");
   f("smm.latent", c.smm.latent, "Score Mismatching: generator latent size; 0 = auto (8 points, 64 images)");
   f("smm.gen_hidden", c.smm.gen_hidden, "Score Mismatching: generator width (MLP) or last conv channels; 0 = auto (256, 64)");
   f("smm.gen_depth", c.smm.gen_depth, "Score Mismatching: generator MLP hidden layers");

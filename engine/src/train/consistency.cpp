@@ -61,8 +61,10 @@ class ConsistencyMethod : public Method {
       } else {
         refLabels = labels;
       }
+      // The class restriction is for class-conditional models (SCT's conditional runs): an unconditional
+      // model's target averages over every class, so there the whole reference batch counts.
       torch::Tensor allowed;
-      if (m_config.sct.same_class && labels.defined()) allowed = labels.reshape({-1, 1}) == refLabels.reshape({1, -1});
+      if (m_config.sct.same_class && labels.defined() && numClasses() > 0) allowed = labels.reshape({-1, 1}) == refLabels.reshape({1, -1});
       auto x0 = sctDenoised(xT, t, refs, allowed);
       xR = xT + ((r - t) / t).reshape(view) * (xT - x0);
     } else {
