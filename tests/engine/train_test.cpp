@@ -170,6 +170,43 @@ TEST(Teacher, StopCallbackEndsCleanlyWithACheckpoint) {
   EXPECT_EQ(Run::resume(dir / "r")->iteration(), 7);
 }
 
+// A stop request that arrives while an evaluation is under way abandons the evaluation (it can take seconds
+// on images) instead of waiting for it: nothing half-measured is logged, and the iterations are checkpointed.
+TEST(Teacher, StopDuringAnEvaluationAbandonsIt) {
+  setThreads(0);
+  test::TempDir dir;
+  RunConfig c = toyConfig(20);
+  c.eval_every = 3;
+  c.eval_count = 2000;
+  auto run = Run::create(dir / "r", c);
+  TrainCallbacks cb;
+  int polls = 0, evals = 0;
+  // The loop polls once before each iteration; iteration 3's evaluation polls next, before its first batch.
+  cb.shouldStop = [&] { return ++polls > 3; };
+  cb.onEval = [&](int64_t, const std::map<std::string, double>&) { ++evals; };
+  auto s = train(*run, cb);
+  EXPECT_TRUE(s.stopped);
+  EXPECT_EQ(s.iteration, 3);
+  EXPECT_EQ(evals, 0);
+  EXPECT_EQ(test::readBytes(dir / "r/metrics.jsonl").find("\"fid\""), std::string::npos);
+  EXPECT_EQ(Run::resume(dir / "r")->iteration(), 3);
+}
+
+// A failure after a successful iteration (here the snapshot cannot be written) still leaves the iterations
+// trained so far in a checkpoint before the error is reported.
+TEST(Teacher, FailedSnapshotKeepsTheIterationsInACheckpoint) {
+  setThreads(0);
+  test::TempDir dir;
+  RunConfig c = toyConfig(20);
+  c.snapshot_every = 4;
+  c.checkpoint_every = 1000;
+  auto run = Run::create(dir / "r", c);
+  run->step();  // past iteration 0, whose snapshot train() would write before any training
+  std::filesystem::remove_all(dir / "r/snapshots");
+  test::writeBytes(dir / "r/snapshots", "a file where the snapshot folder was");
+  EXPECT_THROW(train(*run), std::exception);
+  EXPECT_EQ(Run::resume(dir / "r")->iteration(), 4);
+}
 TEST(Teacher, RunDirectoryRules) {
   test::TempDir dir;
   auto run = Run::create(dir / "r", toyConfig(1));

@@ -265,7 +265,7 @@ std::string Run::writeSnapshot() {
   return path;
 }
 
-std::map<std::string, double> Run::evaluate() {
+std::map<std::string, double> Run::evaluate(const std::function<bool()>& shouldStop) {
   auto& r = *m_impl;
   const double start = nowSec();
   training::RngSnapshot cpuState(torch::kCPU);
@@ -283,6 +283,11 @@ std::map<std::string, double> Run::evaluate() {
   std::vector<torch::Tensor> outs, labelParts;
   const int64_t n = r.config.eval_count, batch = std::max<int64_t>(r.config.batch, 100);
   for (int64_t first = 0; first < n; first += batch) {
+    if (shouldStop && shouldStop()) {  // abandoned: nothing logged, the random streams as they were
+      cpuState.restore();
+      if (deviceState) deviceState->restore();
+      return {};
+    }
     const int64_t b = std::min(batch, n - first);
     std::vector<int64_t> shape = {b};
     shape.insert(shape.end(), perSample.begin(), perSample.end());
@@ -368,8 +373,10 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
   // one more at the end.
   double trainedSinceEval = 0, lastEvalCost = 0;
   int64_t lastEval = -1;
+  // Returns false when a stop request abandoned it (an evaluation can take seconds; stop must not wait).
   auto evaluate = [&] {
-    auto values = run.evaluate();
+    auto values = run.evaluate(cb.shouldStop);
+    if (values.empty()) return false;
     run.logMetrics(values);
     lastEvalCost = values["eval_s"];
     trainedSinceEval = 0;
@@ -379,6 +386,7 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
                   lastEvalCost);
     message(line);
     if (cb.onEval) cb.onEval(lastEval, values);
+    return true;
   };
   auto evalDue = [&](int64_t it) {
     if (c.eval_every > 0) return it % c.eval_every == 0;
@@ -386,6 +394,30 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
   };
 
   double rate = 0, lastTime = nowSec();
+  // Everything after a successful step: timing, log, snapshot, evaluation, checkpoint, progress. False = stop.
+  auto afterStep = [&](const std::map<std::string, double>& losses) {
+    const double now = nowSec();
+    const double inst = 1.0 / std::max(now - lastTime, 1e-9);
+    trainedSinceEval += now - lastTime;
+    lastTime = now;
+    rate = rate == 0 ? inst : 0.9 * rate + 0.1 * inst;  // smoothed iterations per second
+    const int64_t it = run.iteration();
+    summary.lastLosses = losses;
+    if (it % c.log_every == 0 || it == c.steps) {
+      auto values = losses;
+      values["it_per_s"] = rate;
+      run.logMetrics(values);
+    }
+    if (c.snapshot_every > 0 && it % c.snapshot_every == 0) run.writeSnapshot();
+    if (evalDue(it)) {
+      if (!evaluate()) return false;
+      lastTime = nowSec();  // the evaluation is not training time
+    }
+    if (it % c.checkpoint_every == 0) save();
+    if (cb.onProgress) cb.onProgress(TrainProgress{it, c.steps, run.samplesSeen(), rate, run.elapsedSec(), losses});
+    return true;
+  };
+
   while (run.iteration() < c.steps) {
     if (cb.shouldStop && cb.shouldStop()) {
       summary.stopped = true;
@@ -399,25 +431,21 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
       if (run.iteration() != lastSaved) save();
       throw;
     }
-    const double now = nowSec();
-    const double inst = 1.0 / std::max(now - lastTime, 1e-9);
-    trainedSinceEval += now - lastTime;
-    lastTime = now;
-    rate = rate == 0 ? inst : 0.9 * rate + 0.1 * inst;  // smoothed iterations per second
-    const int64_t it = run.iteration();
-    if (it % c.log_every == 0 || it == c.steps) {
-      auto values = losses;
-      values["it_per_s"] = rate;
-      run.logMetrics(values);
+    try {
+      if (!afterStep(losses)) {
+        summary.stopped = true;
+        break;
+      }
+    } catch (const std::exception&) {
+      // A failed snapshot, log line or evaluation must not lose the iterations trained since the last save.
+      if (run.iteration() != lastSaved) {
+        try {
+          save();
+        } catch (const std::exception&) {
+        }
+      }
+      throw;
     }
-    if (c.snapshot_every > 0 && it % c.snapshot_every == 0) run.writeSnapshot();
-    if (evalDue(it)) {
-      evaluate();
-      lastTime = nowSec();  // the evaluation is not training time
-    }
-    if (it % c.checkpoint_every == 0) save();
-    summary.lastLosses = losses;
-    if (cb.onProgress) cb.onProgress(TrainProgress{it, c.steps, run.samplesSeen(), rate, run.elapsedSec(), losses});
   }
   const bool finished = run.iteration() >= c.steps && !summary.stopped;
   if (finished && lastEval != run.iteration() && (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0))))
