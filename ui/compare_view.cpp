@@ -198,11 +198,15 @@ void CompareView::computeChart() {
   r.model = m_model;
   r.teacherModel = m_info.multiStep ? m_model : m_teacher;
   r.nfe = {1, 3, 5, 9, 17, 35};
+  r.sampler = m_sampler->currentData().toString();  // the curve of the sampler chosen for the comparison
   r.count = m_info.points ? 2000 : 1000;
   r.seed = static_cast<quint64>(m_seed->value());
+  m_chartSampler = m_sampler->currentText();
   m_worker->post(r);
   m_chartButton->setEnabled(false);
-  m_chartStatus->setText(tr("sampling the teacher at 6 step counts and the generator, %1 samples each …").arg(r.count));
+  m_chartStatus->setText(tr("sampling the teacher (%1) at 6 step counts and the generator, %2 samples each …")
+                             .arg(m_chartSampler)
+                             .arg(r.count));
 }
 
 void CompareView::onReply(const ModelReply& reply) {
@@ -215,6 +219,7 @@ void CompareView::onReply(const ModelReply& reply) {
     } else {
       m_header->setText(tr("Cannot compare: %1").arg(reply.error));
     }
+    emit failed(tr("Compare: %1").arg(reply.error));
     emit updated();
     return;
   }
@@ -276,7 +281,7 @@ void CompareView::onReply(const ModelReply& reply) {
     m_chartButton->setEnabled(true);
     m_chart->clearGraphs();
     QCPGraph* teacher = m_chart->addGraph();
-    teacher->setName(tr("teacher (Heun)"));
+    teacher->setName(tr("teacher (%1)").arg(m_chartSampler));
     teacher->setPen(QPen(QColor(44, 160, 44), 2));
     teacher->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
     for (const QPointF& p : reply.teacherCurve) teacher->addData(p.x(), p.y());

@@ -32,6 +32,7 @@ class CompareView : public QWidget {
  signals:
   void updated();      // a reply was shown (tests, screenshots)
   void chartShown();   // the FID-versus-NFE chart (or its error) was shown
+  void failed(const QString& message);  // an engine error answered a request (the window shows a dialog)
 
  private:
   void onReply(const ModelReply& reply);
@@ -41,6 +42,7 @@ class CompareView : public QWidget {
   QString m_model, m_teacher;
   bool m_reload = false;
   bool m_chartPending = false;
+  QString m_chartSampler;  // the sampler of the curve being drawn (its legend)
   onestep::ModelInfo m_info;
   QComboBox* m_sampler = nullptr;
   QSpinBox* m_steps = nullptr;

@@ -55,6 +55,7 @@ class FieldView : public QWidget {
 
  signals:
   void updated();
+  void failed(const QString& message);  // an engine error answered a request (the window shows a dialog)
 
  private:
   void onReply(const ModelReply& reply);

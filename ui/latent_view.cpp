@@ -241,6 +241,7 @@ void LatentView::onReply(const ModelReply& reply) {
   if (!reply.channel.startsWith(QLatin1String("latent.")) || !m_worker->isLatest(reply)) return;  // stale: dropped
   if (!reply.ok) {
     m_caption->setText(tr("Cannot explore: %1").arg(reply.error));
+    emit failed(tr("Latent explorer: %1").arg(reply.error));
     emit updated();
     return;
   }

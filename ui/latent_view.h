@@ -35,6 +35,7 @@ class LatentView : public QWidget {
 
  signals:
   void updated();  // a reply was drawn
+  void failed(const QString& message);  // an engine error answered a request (the window shows a dialog)
 
  private:
   void requestNoise();

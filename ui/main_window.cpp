@@ -58,6 +58,7 @@ constexpr const char* kSettingsApplication = "OneStep Studio";
 constexpr const char* kGeometryKey = "mainWindow/geometry";
 constexpr const char* kStateKey = "mainWindow/state";
 constexpr const char* kSetupKey = "setup/";
+constexpr const char* kLayoutKey = "layout/";
 
 constexpr int kSidePanelWidth = 360;
 constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
@@ -126,6 +127,7 @@ MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(
   });
   connect(m_worker, &RunWorker::settingsApplied, this,
           [this](const QString& text) { statusBar()->showMessage(tr("applied %1").arg(text), 4000); });
+  connect(m_worker, &RunWorker::settingsRejected, this, &MainWindow::onSettingsRejected);
   m_thread.start();
   m_modelWorker = new ModelWorker;
   m_modelWorker->moveToThread(&m_modelThread);
@@ -155,6 +157,7 @@ MainWindow::~MainWindow() {
   // Teardown: stop → quit → wait. A run in progress ends at its next iteration and writes a checkpoint.
   m_worker->setPaused(false);
   m_worker->requestStop();
+  m_modelWorker->shutdown();  // a long FID-vs-NFE sweep stops at its next check instead of holding up the close
   m_thread.quit();
   m_thread.wait();
   m_modelThread.quit();
@@ -169,9 +172,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::createActions() {
   QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
   QAction* openAction = fileMenu->addAction(tr("&Open run directory…"), this, [this] {
+    if (m_running) return;
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open run directory"));
     if (!dir.isEmpty()) openRunDirectory(dir);
   });
+  m_openAction = openAction;
   openAction->setObjectName(QStringLiteral("openAction"));
   openAction->setShortcut(QKeySequence::Open);
   QAction* showDir = fileMenu->addAction(tr("Show run directory"), this, [this] {
@@ -223,6 +228,7 @@ void MainWindow::createActions() {
 QWidget* MainWindow::createCentralArea() {
   auto* splitter = new QSplitter(Qt::Horizontal);
   splitter->setObjectName(QStringLiteral("mainSplitter"));
+  m_mainSplitter = splitter;
 
   auto* side = new QWidget;
   auto* sideLayout = new QVBoxLayout(side);
@@ -312,6 +318,9 @@ QWidget* MainWindow::createCentralArea() {
   m_views->addTab(m_compare, tr("Compare"));
   m_views->addTab(m_latent, tr("Latent explorer"));
   m_views->addTab(m_field, tr("2-D view"));
+  connect(m_compare, &CompareView::failed, this, &MainWindow::showErrorDialog);
+  connect(m_latent, &LatentView::failed, this, &MainWindow::showErrorDialog);
+  connect(m_field, &FieldView::failed, this, &MainWindow::showErrorDialog);
   connect(m_views, &QTabWidget::currentChanged, this, [this] { refreshViews(false); });
   m_followTimer = new QTimer(this);
   m_followTimer->setInterval(2000);
@@ -358,12 +367,23 @@ QWidget* MainWindow::createSetupPanel() {
   m_teacherEdit->setObjectName(QStringLiteral("teacherEdit"));
   m_teacherEdit->setPlaceholderText(tr("run directory, checkpoint or TorchScript .pt"));
   connect(m_teacherEdit, &QLineEdit::textChanged, m_teacherEdit, &QLineEdit::setToolTip);  // the whole path
-  auto* browse = new QPushButton(tr("…"));
-  browse->setFixedWidth(28);
-  connect(browse, &QPushButton::clicked, this, [this] {
+  // Browse: a teacher is a run directory or a file (a checkpoint, an exported teacher or a TorchScript module).
+  auto* browse = new QToolButton;
+  browse->setObjectName(QStringLiteral("teacherBrowseButton"));
+  browse->setText(tr("…"));
+  browse->setPopupMode(QToolButton::InstantPopup);
+  browse->setToolTip(tr("Choose a teacher run directory or model file"));
+  auto* browseMenu = new QMenu(browse);
+  browseMenu->addAction(tr("Run directory…"), this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Teacher run directory"));
     if (!dir.isEmpty()) m_teacherEdit->setText(dir);
   });
+  browseMenu->addAction(tr("Model file (checkpoint, exported or TorchScript .pt)…"), this, [this] {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Teacher model file"), QString(),
+                                                      tr("Models (*.pt *.pth);;All files (*)"));
+    if (!file.isEmpty()) m_teacherEdit->setText(file);
+  });
+  browse->setMenu(browseMenu);
   // The shipped teachers (models/*.pt): a menu of all, and the one that fits the data filled in by default.
   auto* shipped = new QToolButton;
   shipped->setObjectName(QStringLiteral("shippedTeacherButton"));
@@ -393,11 +413,26 @@ QWidget* MainWindow::createSetupPanel() {
   m_seedSpin->setRange(0, 1 << 30);
   m_runDirEdit = new QLineEdit(QDir::home().filePath(QStringLiteral("onestep-runs/run")));
   m_runDirEdit->setObjectName(QStringLiteral("runDirEdit"));
+  m_deviceCombo = new QComboBox;
+  m_deviceCombo->setObjectName(QStringLiteral("deviceCombo"));
+  m_deviceCombo->setToolTip(tr("Where the run trains: auto = CUDA when this LibTorch can use it, else the CPU"));
+  m_deviceCombo->addItem(tr("auto (%1)").arg(m_engine.device), QStringLiteral("auto"));
+  m_deviceCombo->addItem(QStringLiteral("cpu"), QStringLiteral("cpu"));
+  for (int i = 0; m_engine.cuda && i < 64; ++i) {
+    const QString name = QStringLiteral("cuda:%1").arg(i);
+    try {
+      onestep::resolveDevice(name.toStdString());  // throws past the last device
+    } catch (const std::exception&) {
+      break;
+    }
+    m_deviceCombo->addItem(name, name);
+  }
   form->addRow(tr("Data"), m_dataCombo);
   form->addRow(tr("Method"), m_methodCombo);
   form->addRow(tr("Teacher"), teacherRow);
   form->addRow(tr("Iterations"), m_stepsSpin);
   form->addRow(tr("Seed"), m_seedSpin);
+  form->addRow(tr("Device"), m_deviceCombo);
   form->addRow(tr("Run directory"), m_runDirEdit);
   layout->addLayout(form);
 
@@ -411,6 +446,20 @@ QWidget* MainWindow::createSetupPanel() {
   m_settingsTable->verticalHeader()->setVisible(false);
   m_settingsTable->verticalHeader()->setDefaultSectionSize(22);
   layout->addWidget(m_settingsTable, 1);
+  // The chosen row's one-line explanation and default, always visible (the tooltips carry it too).
+  m_settingHelp = new QLabel;
+  m_settingHelp->setObjectName(QStringLiteral("settingHelp"));
+  m_settingHelp->setWordWrap(true);
+  m_settingHelp->setMinimumHeight(2 * m_settingHelp->fontMetrics().lineSpacing());
+  m_settingHelp->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+  layout->addWidget(m_settingHelp);
+  connect(m_settingsTable, &QTableWidget::currentCellChanged, this, [this](int row) {
+    const QTableWidgetItem* key = row >= 0 ? m_settingsTable->item(row, 0) : nullptr;
+    m_settingHelp->setText(key ? tr("<b>%1</b>: %2 (default %3)")
+                                     .arg(key->text(), key->toolTip().toHtmlEscaped(),
+                                          key->data(Qt::UserRole).toString().toHtmlEscaped())
+                               : tr("Select a setting to see what it does."));
+  });
   connect(m_settingsTable, &QTableWidget::cellChanged, this, &MainWindow::onSettingEdited);
   connect(m_dataCombo, &QComboBox::currentTextChanged, this, [this](const QString& data) {
     // Follow the data with the shipped teacher, unless the user chose another teacher.
@@ -431,12 +480,14 @@ QWidget* MainWindow::createSetupPanel() {
   return box;
 }
 
-void MainWindow::fillSettingsTable() {
+void MainWindow::fillSettingsTable(const onestep::RunConfig* config) {
   m_fillingSettings = true;
   const QStringList prefixes = prefixesOf(m_methodCombo->currentData().toString());
-  onestep::RunConfig defaults;
+  const onestep::RunConfig defaults;
+  std::map<std::string, std::string> defaultValues;
+  for (const auto& s : onestep::listSettings(defaults)) defaultValues[s.key] = s.value;
   m_settingsTable->setRowCount(0);
-  for (const auto& s : onestep::listSettings(defaults)) {
+  for (const auto& s : onestep::listSettings(config ? *config : defaults)) {
     const QString key = QString::fromStdString(s.key);
     bool shown = key == QLatin1String("batch") || key == QLatin1String("eval_every");
     for (const auto& p : prefixes) shown = shown || key.startsWith(p);
@@ -446,6 +497,7 @@ void MainWindow::fillSettingsTable() {
     auto* keyItem = new QTableWidgetItem(key);
     keyItem->setFlags(keyItem->flags() & ~Qt::ItemIsEditable);
     keyItem->setToolTip(QString::fromStdString(s.help));
+    keyItem->setData(Qt::UserRole, QString::fromStdString(defaultValues[s.key]));  // shown in the help line
     auto* valueItem = new QTableWidgetItem(QString::fromStdString(s.value));
     valueItem->setToolTip(QString::fromStdString(s.help));
     valueItem->setData(Qt::UserRole, valueItem->text());  // the value last in force
@@ -453,6 +505,7 @@ void MainWindow::fillSettingsTable() {
     m_settingsTable->setItem(row, 1, valueItem);
   }
   m_fillingSettings = false;
+  if (m_settingsTable->rowCount() > 0) m_settingsTable->setCurrentCell(0, 1);
 }
 
 void MainWindow::onSettingEdited(int row, int column) {
@@ -460,7 +513,23 @@ void MainWindow::onSettingEdited(int row, int column) {
   auto* item = m_settingsTable->item(row, 1);
   if (item->text() == item->data(Qt::UserRole).toString()) return;
   m_worker->requestSettings({{m_settingsTable->item(row, 0)->text(), item->text()}});
+  m_fillingSettings = true;  // setData emits cellChanged too
+  item->setData(Qt::UserRole + 1, item->data(Qt::UserRole));  // restored if the engine refuses the value
   item->setData(Qt::UserRole, item->text());
+  m_fillingSettings = false;
+}
+
+void MainWindow::onSettingsRejected(const QStringList& keys) {
+  m_fillingSettings = true;
+  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
+    if (!keys.contains(m_settingsTable->item(row, 0)->text())) continue;
+    auto* item = m_settingsTable->item(row, 1);
+    const QVariant before = item->data(Qt::UserRole + 1);
+    if (!before.isValid()) continue;
+    item->setText(before.toString());
+    item->setData(Qt::UserRole, before);
+  }
+  m_fillingSettings = false;
 }
 
 QWidget* MainWindow::createEnginePanel() {
@@ -682,6 +751,13 @@ void MainWindow::startRun() {
     request.dir = m_resumeDir;
     request.resume = true;
     request.settings.append({QStringLiteral("steps"), QString::number(m_stepsSpin->value())});
+    request.settings.append({QStringLiteral("device"), m_deviceCombo->currentData().toString()});
+    // Rows edited since the run was opened override its config (as `--resume --set key=value`).
+    for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
+      const auto* value = m_settingsTable->item(row, 1);
+      if (value->text() != value->data(Qt::UserRole).toString())
+        request.settings.append({m_settingsTable->item(row, 0)->text(), value->text()});
+    }
     startRequest(request);
     return;
   }
@@ -692,6 +768,7 @@ void MainWindow::startRun() {
   request.settings.append({QStringLiteral("data"), m_dataCombo->currentText().trimmed()});
   request.settings.append({QStringLiteral("steps"), QString::number(m_stepsSpin->value())});
   request.settings.append({QStringLiteral("seed"), QString::number(m_seedSpin->value())});
+  request.settings.append({QStringLiteral("device"), m_deviceCombo->currentData().toString()});
   if (method != QLatin1String("smm") && method != QLatin1String("teacher")) {
     if (m_teacherEdit->text().trimmed().isEmpty()) {
       reportError(tr("%1 needs a teacher: choose a run directory, checkpoint or TorchScript file").arg(method));
@@ -721,15 +798,30 @@ void MainWindow::startRequest(const RunRequest& request) {
 }
 
 void MainWindow::openRunDirectory(const QString& dir) {
+  if (m_running) {
+    showErrorDialog(tr("Stop the run in progress before opening another run directory ('%1')").arg(dir));
+    return;
+  }
   QFile config(dir + QStringLiteral("/config.json"));
   if (!config.open(QIODevice::ReadOnly)) {
     reportError(tr("'%1' is not a run directory (no config.json)").arg(dir));
     return;
   }
-  const QJsonObject c = QJsonDocument::fromJson(config.readAll()).object();
+  const QByteArray json = config.readAll();
+  onestep::RunConfig runConfig;
+  try {
+    runConfig = onestep::configFromJson(json.toStdString(), (dir + QStringLiteral("/config.json")).toStdString());
+  } catch (const std::exception& e) {
+    reportError(QString::fromLocal8Bit(e.what()));
+    return;
+  }
+  const QJsonObject c = QJsonDocument::fromJson(json).object();
   setSetup(c.value(QStringLiteral("data")).toString(), c.value(QStringLiteral("method")).toString(),
            c.value(QStringLiteral("teacher_model")).toString(), c.value(QStringLiteral("steps")).toInt(),
            c.value(QStringLiteral("seed")).toInt(), dir);
+  fillSettingsTable(&runConfig);  // the run's own values, so that Start resumes with what the table shows
+  const int device = m_deviceCombo->findData(QString::fromStdString(runConfig.device));
+  if (device >= 0) m_deviceCombo->setCurrentIndex(device);
   // Replay the curves from metrics.jsonl and the sample history from the snapshots.
   m_raw.clear();
   readMetrics(dir, QString(), m_raw);
@@ -777,18 +869,28 @@ void MainWindow::setRunning(bool running) {
   m_stepAction->setEnabled(false);
   m_stopAction->setEnabled(running);
   m_checkpointAction->setEnabled(running);
-  for (QWidget* w : std::initializer_list<QWidget*>{m_dataCombo, m_methodCombo, m_teacherEdit, m_stepsSpin, m_seedSpin, m_runDirEdit})
+  m_openAction->setEnabled(!running);
+  for (QWidget* w : std::initializer_list<QWidget*>{m_dataCombo, m_methodCombo, m_teacherEdit, m_stepsSpin, m_seedSpin,
+                                                    m_runDirEdit, m_deviceCombo})
     w->setEnabled(!running);
 }
 
 void MainWindow::reportError(const QString& message) {
   emit runFailed(message);
+  showErrorDialog(message);
+}
+
+void MainWindow::showErrorDialog(const QString& message) {
   if (m_errorReporter) {
     m_errorReporter(message);
     return;
   }
+  if (m_openErrors.contains(message)) return;  // e.g. the latent explorer answering every slider move alike
+  m_openErrors.append(message);
   auto* box = new QMessageBox(QMessageBox::Warning, tr("OneStep Studio"), message, QMessageBox::Ok, this);
+  box->setObjectName(QStringLiteral("errorDialog"));
   box->setAttribute(Qt::WA_DeleteOnClose);
+  connect(box, &QObject::destroyed, this, [this, message] { m_openErrors.removeAll(message); });
   box->open();  // not exec(): the GUI thread keeps serving the worker
 }
 
@@ -835,11 +937,19 @@ void MainWindow::restoreSettings() {
   QSettings settings(QString::fromLatin1(kSettingsOrganization), QString::fromLatin1(kSettingsApplication));
   if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) resize(kDefaultSize);
   restoreState(settings.value(kStateKey).toByteArray());
+  const QString layout = QString::fromLatin1(kLayoutKey);
+  m_mainSplitter->restoreState(settings.value(layout + QStringLiteral("splitter")).toByteArray());
+  for (const char* name : {"logScaleCheck", "smoothCheck", "wallClockCheck"})
+    if (auto* box = findChild<QCheckBox*>(QLatin1String(name)))
+      box->setChecked(settings.value(layout + QLatin1String(name), false).toBool());
   const QString prefix = QString::fromLatin1(kSetupKey);
   if (settings.contains(prefix + QStringLiteral("data")))
     setSetup(settings.value(prefix + QStringLiteral("data")).toString(), settings.value(prefix + QStringLiteral("method")).toString(),
              settings.value(prefix + QStringLiteral("teacher")).toString(), settings.value(prefix + QStringLiteral("steps")).toInt(),
              settings.value(prefix + QStringLiteral("seed")).toInt(), settings.value(prefix + QStringLiteral("runDir")).toString());
+  const int device = m_deviceCombo->findData(settings.value(prefix + QStringLiteral("device")).toString());
+  if (device >= 0) m_deviceCombo->setCurrentIndex(device);
+  m_views->setCurrentIndex(std::clamp(settings.value(layout + QStringLiteral("view"), 0).toInt(), 0, m_views->count() - 1));
 }
 
 void MainWindow::saveSettings() const {
@@ -853,6 +963,12 @@ void MainWindow::saveSettings() const {
   settings.setValue(prefix + QStringLiteral("steps"), m_stepsSpin->value());
   settings.setValue(prefix + QStringLiteral("seed"), m_seedSpin->value());
   settings.setValue(prefix + QStringLiteral("runDir"), m_runDirEdit->text());
+  settings.setValue(prefix + QStringLiteral("device"), m_deviceCombo->currentData());
+  const QString layout = QString::fromLatin1(kLayoutKey);
+  settings.setValue(layout + QStringLiteral("splitter"), m_mainSplitter->saveState());
+  settings.setValue(layout + QStringLiteral("view"), m_views->currentIndex());
+  for (const char* name : {"logScaleCheck", "smoothCheck", "wallClockCheck"})
+    if (auto* box = findChild<QCheckBox*>(QLatin1String(name))) settings.setValue(layout + QLatin1String(name), box->isChecked());
 }
 
 void MainWindow::showAbout() {

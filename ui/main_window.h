@@ -21,7 +21,11 @@ class CompareView;
 class ExportDialog;
 class FieldView;
 class LatentView;
+class QSplitter;
 class QTabWidget;
+namespace onestep {
+struct RunConfig;
+}
 class QAction;
 class QCloseEvent;
 class QComboBox;
@@ -108,7 +112,11 @@ class MainWindow : public QMainWindow {
   void restoreSettings();
   void saveSettings() const;
   void showAbout();
-  void fillSettingsTable();
+  // The method's rows of the settings table, with their defaults, or with `config`'s values (an opened run).
+  void fillSettingsTable(const onestep::RunConfig* config = nullptr);
+  void onSettingsRejected(const QStringList& keys);  // a live edit the engine refused: back to the value in force
+  // A dialog for an engine error that is not the run's own (views); one per message while it is open.
+  void showErrorDialog(const QString& message);
   void startRequest(const RunRequest& request);
   void setRunning(bool running);
   void reportError(const QString& message);
@@ -157,11 +165,16 @@ class MainWindow : public QMainWindow {
 
   QComboBox* m_dataCombo = nullptr;
   QComboBox* m_methodCombo = nullptr;
+  QComboBox* m_deviceCombo = nullptr;   // auto, cpu, cuda:N (those this LibTorch can use)
+  QAction* m_openAction = nullptr;
+  QSplitter* m_mainSplitter = nullptr;
+  QStringList m_openErrors;             // messages whose dialog is showing
   QLineEdit* m_teacherEdit = nullptr;
   QLineEdit* m_runDirEdit = nullptr;
   QSpinBox* m_stepsSpin = nullptr;
   QSpinBox* m_seedSpin = nullptr;
   QTableWidget* m_settingsTable = nullptr;
+  QLabel* m_settingHelp = nullptr;  // the current row's explanation and default
   QLabel* m_versionLabel = nullptr;
   QLabel* m_torchLabel = nullptr;
   QLabel* m_deviceLabel = nullptr;

@@ -44,9 +44,16 @@ ModelWorker::ModelWorker(QObject* parent) : QObject(parent) {
 
 ModelWorker::~ModelWorker() = default;
 
+void ModelWorker::shutdown() {
+  QMutexLocker lock(&m_mutex);
+  m_shutdown = true;
+  m_pending.clear();
+}
+
 quint64 ModelWorker::post(ModelRequest request) {
   {
     QMutexLocker lock(&m_mutex);
+    if (m_shutdown) return 0;
     request.id = m_nextId++;
     for (auto it = m_pending.begin(); it != m_pending.end();)
       it = it->channel == request.channel ? m_pending.erase(it) : std::next(it);
@@ -67,7 +74,7 @@ void ModelWorker::processPending() {
     ModelRequest request;
     {
       QMutexLocker lock(&m_mutex);
-      if (m_pending.isEmpty()) return;
+      if (m_shutdown || m_pending.isEmpty()) return;
       request = m_pending.take(m_pending.firstKey());
     }
     ModelReply reply;
@@ -111,7 +118,7 @@ ModelReply ModelWorker::handle(const ModelRequest& r) {
   // A request is abandoned as soon as a newer one arrives on its channel.
   auto superseded = [this, &r] {
     QMutexLocker lock(&m_mutex);
-    return m_latest.value(r.channel) != r.id;
+    return m_shutdown || m_latest.value(r.channel) != r.id;
   };
   switch (r.kind) {
     case ModelRequest::Kind::Info:
@@ -153,6 +160,7 @@ ModelReply ModelWorker::handle(const ModelRequest& r) {
     }
     case ModelRequest::Kind::Sweep: {
       onestep::SweepOptions sweep;
+      if (!r.sampler.isEmpty()) sweep.sampler = r.sampler.toStdString();
       sweep.nfe.assign(r.nfe.begin(), r.nfe.end());
       sweep.set.n = r.count;
       sweep.set.seed = r.seed;

@@ -32,7 +32,7 @@ struct ModelRequest {
   QVector<float> noise;
   quint64 seed = 0;
   QVector<qint64> labels;
-  QString sampler;             // teachers: "heun" | "euler" ("" = the run's)
+  QString sampler;             // teachers: "heun" | "euler" ("" = the run's; Sweep: heun)
   int steps = 0;               // teachers: schedule steps; generators: 1 or 2; 0 = default
   bool keepDenoised = false;   // teachers: the denoised image after every step
   // Field: D(x; sigma) - x of a denoiser ("teacher", "fake_score") at 2-D points.
@@ -83,6 +83,9 @@ class ModelWorker : public QObject {
   quint64 post(ModelRequest request);
   // Thread-safe: whether `reply` answers its channel's latest request (else the GUI drops it).
   bool isLatest(const ModelReply& reply) const;
+  // Thread-safe: abandons the running request (at its next check) and every waiting one; later posts are
+  // ignored. The window calls it before stopping the thread, so closing never waits for a long sweep.
+  void shutdown();
 
  signals:
   void replied(const ModelReply& reply);
@@ -93,6 +96,7 @@ class ModelWorker : public QObject {
   onestep::Model& model(const QString& path, bool reload);
 
   mutable QMutex m_mutex;
+  bool m_shutdown = false;                // guarded by m_mutex
   QMap<quint64, ModelRequest> m_pending;  // by id: oldest first
   QHash<QString, quint64> m_latest;       // channel → latest id posted
   quint64 m_nextId = 1;

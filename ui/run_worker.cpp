@@ -143,6 +143,9 @@ void RunWorker::start(const RunRequest& request) {
           run->changeSettings(kv);
           emit settingsApplied(text.join(", "));
         } catch (const std::exception& e) {
+          QStringList keys;
+          for (const auto& p : pending) keys << p.first;
+          emit settingsRejected(keys);
           emit failed(QStringLiteral("settings not applied: %1").arg(QString::fromLocal8Bit(e.what())));
         }
       }

@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QPair>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <atomic>
@@ -55,6 +56,7 @@ class RunWorker : public QObject {
   void previewReady(qint64 iteration, const QImage& image);
   void evaluated(qint64 iteration, const QMap<QString, double>& metrics);
   void settingsApplied(const QString& text);
+  void settingsRejected(const QStringList& keys);  // the engine refused these (the run is unchanged)
   void message(const QString& text);
   void failed(const QString& message);  // any engine error, as one readable line
   void finished(qint64 iteration, bool stopped);

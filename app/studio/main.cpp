@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QSettings>
 #include <QSlider>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -169,7 +170,8 @@ int main(int argc, char* argv[]) {
   const QCommandLineOption stepsOption(QStringLiteral("steps"), QStringLiteral("Iterations of the demo run."),
                                        QStringLiteral("n"), QStringLiteral("200"));
   const QCommandLineOption teacherOption(QStringLiteral("teacher"),
-                                         QStringLiteral("Teacher of the demo run (default: a toy teacher trained on the fly)."),
+                                         QStringLiteral("Teacher of the demo run (default: the shipped teacher of the data; "
+                                                        "for a toy without one, one trained on the fly)."),
                                          QStringLiteral("path"));
   parser.addOption(demoOption);
   parser.addOption(methodOption);
@@ -185,6 +187,13 @@ int main(int argc, char* argv[]) {
   const bool screenshotMode = parser.isSet(screenshotOption);
   const QString screenshotPath = parser.value(screenshotOption);
 
+  // Screenshots are reproducible: the window neither reads nor writes the user's saved layout and setup
+  // (its settings live in a scratch folder for the process).
+  QTemporaryDir scratchSettings;
+  if (screenshotMode) {
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratchSettings.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings.path());
+  }
   try {
     onestep::setThreads(0);  // Debian's LibTorch starts with one intra-op thread (DESIGN.md)
     MainWindow window;

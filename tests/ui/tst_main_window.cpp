@@ -3,6 +3,9 @@
 #include <qcustomplot.h>
 
 #include <QAction>
+#include <QCheckBox>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
@@ -14,6 +17,7 @@
 #include <QToolButton>
 #include <QtTest>
 
+#include "export_dialog.h"
 #include "main_window.h"
 #include "shipped.h"
 
@@ -100,11 +104,65 @@ class TestMainWindow : public QObject {
     qunsetenv("ONESTEP_MODELS_DIR");
   }
 
-  void quitHasCtrlQ() {
+  // Every control has its keyboard shortcut, and the keys reach it: Ctrl+E opens the export dialog.
+  void shortcutsOfTheControls() {
     MainWindow window;
-    auto* quit = window.findChild<QAction*>(QStringLiteral("quitAction"));
-    QVERIFY(quit != nullptr);
-    QCOMPARE(quit->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_Q));
+    const QList<QPair<const char*, QKeySequence>> expected = {
+        {"quitAction", QKeySequence(Qt::CTRL | Qt::Key_Q)},   {"startAction", QKeySequence(Qt::CTRL | Qt::Key_R)},
+        {"pauseAction", QKeySequence(Qt::Key_Space)},          {"stepAction", QKeySequence(Qt::Key_Period)},
+        {"stopAction", QKeySequence(Qt::CTRL | Qt::Key_Period)}, {"checkpointAction", QKeySequence::Save},
+        {"openAction", QKeySequence::Open},                    {"exportAction", QKeySequence(Qt::CTRL | Qt::Key_E)}};
+    for (const auto& [name, keys] : expected) {
+      auto* action = window.findChild<QAction*>(QLatin1String(name));
+      QVERIFY2(action != nullptr, name);
+      QCOMPARE(action->shortcut(), keys);
+    }
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.activateWindow();
+    QVERIFY(window.findChildren<ExportDialog*>().isEmpty());
+    QTest::keyClick(&window, Qt::Key_E, Qt::ControlModifier);
+    QTRY_VERIFY(!window.findChildren<ExportDialog*>().isEmpty() && window.findChildren<ExportDialog*>().first()->isVisible());
+  }
+
+  // The chosen setting's explanation and default are shown under the table, also once its value is edited.
+  void settingHelpShowsExplanationAndDefault() {
+    MainWindow window;
+    window.setSetup(QStringLiteral("toy:moons"), QStringLiteral("sid"), QString(), 100, 0, QStringLiteral("/tmp/x"));
+    auto* table = window.findChild<QTableWidget*>(QStringLiteral("settingsTable"));
+    auto* help = window.findChild<QLabel*>(QStringLiteral("settingHelp"));
+    QVERIFY(table && help);
+    QVERIFY(window.setSettingValue(QStringLiteral("sid.alpha"), QStringLiteral("0.7")));
+    for (int row = 0; row < table->rowCount(); ++row)
+      if (table->item(row, 0)->text() == QLatin1String("sid.alpha")) table->setCurrentCell(row, 1);
+    QVERIFY2(help->text().contains(QStringLiteral("sid.alpha")) && help->text().contains(QStringLiteral("default 1.2")),
+             qPrintable(help->text()));
+  }
+
+  // The device list is what this LibTorch can use; device, view, splitter and plot toggles are remembered.
+  void deviceAndLayoutAreRemembered() {
+    {
+      MainWindow window;
+      auto* device = window.findChild<QComboBox*>(QStringLiteral("deviceCombo"));
+      QVERIFY(device != nullptr);
+      QCOMPARE(device->itemData(0).toString(), QStringLiteral("auto"));
+      QCOMPARE(device->itemData(1).toString(), QStringLiteral("cpu"));
+      if (!onestep::cudaAvailable()) QCOMPARE(device->count(), 2);
+      device->setCurrentIndex(1);
+      window.showView(QStringLiteral("latent"));
+      window.findChild<QCheckBox*>(QStringLiteral("smoothCheck"))->setChecked(true);
+      window.close();  // saves
+    }
+    {
+      MainWindow window;
+      QCOMPARE(window.findChild<QComboBox*>(QStringLiteral("deviceCombo"))->currentData().toString(), QStringLiteral("cpu"));
+      QCOMPARE(window.findChild<QTabWidget*>(QStringLiteral("viewTabs"))->currentIndex(), 2);
+      QVERIFY(window.findChild<QCheckBox*>(QStringLiteral("smoothCheck"))->isChecked());
+      window.findChild<QComboBox*>(QStringLiteral("deviceCombo"))->setCurrentIndex(0);
+      window.showView(QStringLiteral("training"));
+      window.findChild<QCheckBox*>(QStringLiteral("smoothCheck"))->setChecked(false);
+      window.close();
+    }
   }
 };
 

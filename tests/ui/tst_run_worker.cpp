@@ -3,7 +3,12 @@
 #include <qcustomplot.h>
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSpinBox>
+#include <QTableWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -158,12 +163,58 @@ class TestRunWorker : public QObject {
     QCOMPARE(values(), raw);
     window.findChild<QCheckBox*>("logScaleCheck")->setChecked(true);
     QCOMPARE(plot->yAxis->scaleType(), QCPAxis::stLogarithmic);
-    // Start resumes it to a larger step count.
+    // The settings table shows the run's own values (not the defaults), and the device it ran on.
+    auto* table = window.findChild<QTableWidget*>("settingsTable");
+    auto valueOf = [table](const QString& key) {
+      for (int row = 0; row < table->rowCount(); ++row)
+        if (table->item(row, 0)->text() == key) return table->item(row, 1)->text();
+      return QString();
+    };
+    QCOMPARE(valueOf("batch"), QStringLiteral("128"));
+    QCOMPARE(valueOf("net.hidden"), QStringLiteral("32"));
+    QCOMPARE(window.findChild<QComboBox*>("deviceCombo")->currentData().toString(), QStringLiteral("auto"));
+    // Start resumes it to a larger step count, with the rows edited since opening as overrides.
+    QVERIFY(window.setSettingValue("teacher.lr", "0.0004"));
     QSignalSpy finished(&window, &MainWindow::runFinished);
     window.findChild<QSpinBox*>("stepsSpin")->setValue(40);
     window.startRun();
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.first().at(0).toLongLong(), 40);
+    QFile config(tmp.filePath("run/config.json"));
+    QVERIFY(config.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(config.readAll()).object().value("teacher").toObject().value("lr").toDouble(), 0.0004);
+  }
+
+  // While a run goes on: an edit the engine refuses goes back to the value in force (with the error shown),
+  // and opening another run directory is refused rather than pulling the window away from the live run.
+  void refusedEditRevertsAndOpenIsRefusedWhileRunning() {
+    QTemporaryDir tmp;
+    MainWindow window(EngineInfo{"v", "t", "cpu", 2, false});
+    QStringList reported;
+    window.setErrorReporter([&](const QString& m) { reported << m; });
+    QSignalSpy progress(window.worker(), &RunWorker::progress);
+    QSignalSpy rejected(window.worker(), &RunWorker::settingsRejected);
+    window.setSetup("toy:moons", "teacher", "", 1000000, 0, tmp.filePath("run"));
+    window.startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 3, 30000);
+    auto* table = window.findChild<QTableWidget*>("settingsTable");
+    int lrRow = -1;
+    for (int row = 0; row < table->rowCount(); ++row)
+      if (table->item(row, 0)->text() == "teacher.lr") lrRow = row;
+    QVERIFY(lrRow >= 0);
+    const QString inForce = table->item(lrRow, 1)->text();
+    QVERIFY(window.setSettingValue("teacher.lr", "-1"));
+    QVERIFY(rejected.wait(10000));
+    QCOMPARE(rejected.first().at(0).toStringList(), QStringList{"teacher.lr"});
+    QTRY_COMPARE_WITH_TIMEOUT(table->item(lrRow, 1)->text(), inForce, 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(!reported.isEmpty(), 2000);
+    QVERIFY2(reported.last().contains("teacher.lr"), qPrintable(reported.join(" | ")));
+    window.openRunDirectory(tmp.filePath("elsewhere"));
+    QVERIFY2(reported.last().contains("Stop the run"), qPrintable(reported.last()));
+    QVERIFY(window.isRunning());
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.stopRun();
+    QVERIFY(finished.wait(10000));
   }
 
   void closingDuringARunSavesACheckpoint() {

@@ -5,8 +5,10 @@
 #include <onestep/error.h>
 #include <onestep/run.h>
 #include <onestep/samples.h>
+#include <qcustomplot.h>
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -212,6 +214,19 @@ class TestViews : public QObject {
     const ModelReply reply = replies.last().at(0).value<ModelReply>();
     QVERIFY(!reply.ok);
     QVERIFY2(reply.error.contains("missing"), qPrintable(reply.error));
+    // A view passes the error on (the window shows it in a dialog).
+    CompareView compare(t.worker);
+    QSignalSpy failed(&compare, &CompareView::failed);
+    compare.setModel(m_tmp.filePath("missing"));
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
+    QVERIFY2(failed.first().at(0).toString().contains("missing"), qPrintable(failed.first().at(0).toString()));
+    // After shutdown (the window closing) nothing more is taken or answered.
+    const int answered = replies.size();
+    t.worker->shutdown();
+    r.model = m_teacher;
+    QCOMPARE(t.worker->post(r), quint64(0));
+    QTest::qWait(300);
+    QCOMPARE(replies.size(), answered);
   }
 
   void compareLatentAndFieldViewsDraw() {
@@ -226,6 +241,17 @@ class TestViews : public QObject {
     QVERIFY(!compare.findChild<QLabel*>("compareTeacher")->pixmap().isNull());
     QVERIFY(!compare.findChild<QLabel*>("compareGenerator")->pixmap().isNull());
     QVERIFY(compare.findChild<QLabel*>("compareGeneratorCaption")->text().contains("1 NFE"));
+    // The FID-vs-NFE chart follows the chosen sampler.
+    auto* sampler = compare.findChild<QComboBox*>("compareSampler");
+    sampler->setCurrentIndex(sampler->findData("euler"));
+    QSignalSpy charted(&compare, &CompareView::chartShown);
+    compare.computeChart();
+    QVERIFY(charted.wait(60000));
+    auto* chart = compare.findChild<QCustomPlot*>("nfeChart");
+    QVERIFY(chart->graphCount() >= 2);
+    QCOMPARE(chart->graph(0)->name(), QStringLiteral("teacher (Euler)"));
+    QCOMPARE(chart->graph(0)->dataCount(), 6);
+    QCOMPARE(chart->graph(1)->dataCount(), 1);  // the generator's point
 
     LatentView latent(t.worker);
     latent.resize(900, 600);
