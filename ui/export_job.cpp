@@ -111,6 +111,7 @@ ExportReport runExport(const ExportRequest& r, const std::function<void(qint64, 
           writer.setText(QStringLiteral("Seed"), QString::number(r.seed));
           writer.setText(QStringLiteral("Index"), QString::number(i));
           writer.setText(QStringLiteral("NFE"), QString::number(result.nfe));
+          writer.setText(QStringLiteral("Steps"), r.steps > 0 ? QString::number(r.steps) : QStringLiteral("default"));
           if (!set.labels.empty()) writer.setText(QStringLiteral("Class"), QString::number(set.labels[static_cast<size_t>(i)]));
           writer.setText(QStringLiteral("Created"), when);
           if (!settings.isEmpty()) writer.setText(QStringLiteral("Settings"), settings);

@@ -115,7 +115,11 @@ LatentView::LatentView(ModelWorker* worker, QWidget* parent) : QWidget(parent), 
   layout->addLayout(column, 1);
 
   auto changed = [this] { requestImage(); };
-  connect(m_mix, &QSlider::valueChanged, this, changed);
+  // Moving the A→B slider leaves a loaded latent for the seeds' path again (it never sits there inactive).
+  connect(m_mix, &QSlider::valueChanged, this, [this] {
+    m_loaded.clear();
+    requestImage();
+  });
   for (QSlider* s : m_amps) connect(s, &QSlider::valueChanged, this, changed);
   connect(m_scale, &QSlider::valueChanged, this, changed);
   connect(m_class, &QComboBox::currentIndexChanged, this, changed);

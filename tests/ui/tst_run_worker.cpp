@@ -163,6 +163,20 @@ class TestRunWorker : public QObject {
     QCOMPARE(values(), raw);
     window.findChild<QCheckBox*>("logScaleCheck")->setChecked(true);
     QCOMPARE(plot->yAxis->scaleType(), QCPAxis::stLogarithmic);
+    // Against wall time: the same points on a seconds axis, increasing.
+    window.findChild<QCheckBox*>("wallClockCheck")->setChecked(true);
+    QCOMPARE(plot->xAxis->label(), QStringLiteral("wall time (s)"));
+    QCOMPARE(plot->graph(0)->dataCount(), 3);
+    QVERIFY(plot->graph(0)->data()->at(2)->key > plot->graph(0)->data()->at(0)->key);
+    QVERIFY(plot->graph(0)->data()->at(2)->key < 600);  // seconds, not iterations times anything
+    window.findChild<QCheckBox*>("wallClockCheck")->setChecked(false);
+    QCOMPARE(plot->graph(0)->data()->at(2)->key, 30.0);
+    // An overlaid run adds its curves beside this one's; clearing removes them again.
+    const int graphs = plot->graphCount();
+    window.addOverlay(tmp.filePath("run"));
+    QVERIFY(plot->graphCount() > graphs);
+    window.clearOverlays();
+    QCOMPARE(plot->graphCount(), graphs);
     // The settings table shows the run's own values (not the defaults), and the device it ran on.
     auto* table = window.findChild<QTableWidget*>("settingsTable");
     auto valueOf = [table](const QString& key) {

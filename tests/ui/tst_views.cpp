@@ -102,6 +102,7 @@ class TestViews : public QObject {
     QImageReader reader(QDir(base).filePath("000007.png"));
     QCOMPARE(reader.text("Seed"), QString("3"));  // text chunks are read with the header, before the pixels
     QCOMPARE(reader.text("Index"), QString("7"));
+    QVERIFY(!reader.text("Steps").isEmpty());
     QCOMPARE(reader.text("Model"), m_images);
     QVERIFY(reader.text("Settings").contains("fashion-mnist"));
     const QImage first = reader.read();
@@ -269,7 +270,12 @@ class TestViews : public QObject {
     QString error;
     const QString saved = m_tmp.filePath("z.json");
     QVERIFY2(latent.saveLatent(saved, &error), qPrintable(error));
+    const QVector<float> before = latent.latent();
+    latent.interpolationSlider()->setValue(0);
     QVERIFY2(latent.loadLatent(saved, &error), qPrintable(error));
+    QCOMPARE(latent.latent(), before);  // the loaded latent, not seed A
+    latent.interpolationSlider()->setValue(500);
+    QVERIFY(latent.latent() != before);  // the slider leaves the loaded latent for the seeds' path
     QFile bad(m_tmp.filePath("bad.json"));
     QVERIFY(bad.open(QIODevice::WriteOnly));
     bad.write("{}");
