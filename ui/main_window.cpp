@@ -820,8 +820,10 @@ void MainWindow::openRunDirectory(const QString& dir) {
            c.value(QStringLiteral("teacher_model")).toString(), c.value(QStringLiteral("steps")).toInt(),
            c.value(QStringLiteral("seed")).toInt(), dir);
   fillSettingsTable(&runConfig);  // the run's own values, so that Start resumes with what the table shows
-  const int device = m_deviceCombo->findData(QString::fromStdString(runConfig.device));
-  if (device >= 0) m_deviceCombo->setCurrentIndex(device);
+  // The run's device as it was asked for ("cuda" too, which is not one of the listed names): resume keeps it.
+  const QString runDevice = QString::fromStdString(runConfig.device);
+  if (m_deviceCombo->findData(runDevice) < 0) m_deviceCombo->addItem(runDevice, runDevice);
+  m_deviceCombo->setCurrentIndex(m_deviceCombo->findData(runDevice));
   // Replay the curves from metrics.jsonl and the sample history from the snapshots.
   m_raw.clear();
   readMetrics(dir, QString(), m_raw);
@@ -890,12 +892,20 @@ void MainWindow::showErrorDialog(const QString& message) {
   auto* box = new QMessageBox(QMessageBox::Warning, tr("OneStep Studio"), message, QMessageBox::Ok, this);
   box->setObjectName(QStringLiteral("errorDialog"));
   box->setAttribute(Qt::WA_DeleteOnClose);
-  connect(box, &QObject::destroyed, this, [this, message] { m_openErrors.removeAll(message); });
+  connect(box, &QDialog::finished, this, [this, message] { m_openErrors.removeAll(message); });
   box->open();  // not exec(): the GUI thread keeps serving the worker
 }
 
 void MainWindow::onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total) {
   m_device = device;
+  // What the table shows is now in force: later edits (live, or before a resume) are measured against it.
+  m_fillingSettings = true;
+  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
+    auto* item = m_settingsTable->item(row, 1);
+    item->setData(Qt::UserRole, item->text());
+    item->setData(Qt::UserRole + 1, QVariant());
+  }
+  m_fillingSettings = false;
   m_resumeDir.clear();
   m_runStatusLabel->setText(tr("%1 · iteration %2 of %3 · device %4").arg(dir).arg(iteration).arg(total).arg(device));
 }

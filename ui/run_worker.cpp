@@ -125,6 +125,7 @@ void RunWorker::start(const RunRequest& request) {
   };
   cb.onMessage = [&](const std::string& text) { emit message(QString::fromStdString(text)); };
   // Polled before every iteration: settings, checkpoints and pause happen here, between two iterations.
+  cb.stopRequested = [this] { return m_stop.load(); };
   cb.shouldStop = [&]() {
     for (;;) {
       QVector<QPair<QString, QString>> pending;

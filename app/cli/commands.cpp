@@ -123,6 +123,7 @@ int runTraining(const Args& a, const std::string& method) {
   ProgressBar bar("train", c.steps, !a.has("quiet"));
   TrainCallbacks cb;
   cb.shouldStop = [] { return g_interrupted.load(); };
+  cb.stopRequested = cb.shouldStop;
   cb.onProgress = [&](const TrainProgress& p) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.1f it/s", p.itPerSec);

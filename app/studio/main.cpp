@@ -189,10 +189,11 @@ int main(int argc, char* argv[]) {
 
   // Screenshots are reproducible: the window neither reads nor writes the user's saved layout and setup
   // (its settings live in a scratch folder for the process).
-  QTemporaryDir scratchSettings;
+  std::unique_ptr<QTemporaryDir> scratchSettings;
   if (screenshotMode) {
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratchSettings.path());
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings.path());
+    scratchSettings = std::make_unique<QTemporaryDir>();
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratchSettings->path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings->path());
   }
   try {
     onestep::setThreads(0);  // Debian's LibTorch starts with one intra-op thread (DESIGN.md)

@@ -181,13 +181,16 @@ TEST(Teacher, StopDuringAnEvaluationAbandonsIt) {
   auto run = Run::create(dir / "r", c);
   TrainCallbacks cb;
   int polls = 0, evals = 0;
-  // The loop polls once before each iteration; iteration 3's evaluation polls next, before its first batch.
-  cb.shouldStop = [&] { return ++polls > 3; };
+  // Only evaluations poll stopRequested (before each of their batches): the one at iteration 3 is asked to stop
+  // before its third batch; from then on the loop's own check says stop too.
+  cb.stopRequested = [&] { return ++polls > 2; };
+  cb.shouldStop = [&] { return polls > 2; };
   cb.onEval = [&](int64_t, const std::map<std::string, double>&) { ++evals; };
   auto s = train(*run, cb);
   EXPECT_TRUE(s.stopped);
   EXPECT_EQ(s.iteration, 3);
   EXPECT_EQ(evals, 0);
+  EXPECT_EQ(polls, 3);
   EXPECT_EQ(test::readBytes(dir / "r/metrics.jsonl").find("\"fid\""), std::string::npos);
   EXPECT_EQ(Run::resume(dir / "r")->iteration(), 3);
 }

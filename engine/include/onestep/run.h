@@ -27,6 +27,9 @@ struct TrainProgress {
 struct TrainCallbacks {
   std::function<void(const TrainProgress&)> onProgress;  // after every iteration
   std::function<bool()> shouldStop;                       // polled every iteration; true stops cleanly
+  // Polled inside long work of one iteration (an evaluation's batches); true abandons it and stops the run.
+  // Only reads a flag: unlike shouldStop it must not wait, pause or change the run.
+  std::function<bool()> stopRequested;
   std::function<void(const std::string&)> onMessage;      // one-line notices (checkpoint written, ...)
   std::function<void(int64_t iteration, const std::map<std::string, double>&)> onEval;  // after each evaluation
 };

@@ -375,7 +375,7 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
   int64_t lastEval = -1;
   // Returns false when a stop request abandoned it (an evaluation can take seconds; stop must not wait).
   auto evaluate = [&] {
-    auto values = run.evaluate(cb.shouldStop);
+    auto values = run.evaluate(cb.stopRequested);
     if (values.empty()) return false;
     run.logMetrics(values);
     lastEvalCost = values["eval_s"];
@@ -448,8 +448,10 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     }
   }
   const bool finished = run.iteration() >= c.steps && !summary.stopped;
-  if (finished && lastEval != run.iteration() && (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0))))
-    evaluate();
+  if (finished && lastEval != run.iteration() && (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0)))) {
+    if (run.iteration() != lastSaved) save();  // the final evaluation can fail or be abandoned: the run is kept
+    if (!evaluate()) summary.stopped = true;
+  }
   if (run.iteration() != lastSaved || training::listCheckpoints(run.dir()).empty()) save();
   summary.iteration = run.iteration();
   summary.wallSec = nowSec() - start;
