@@ -283,8 +283,9 @@ void FieldView::refresh() {
 void FieldView::onReply(const ModelReply& reply) {
   if (!reply.channel.startsWith(QLatin1String("field.")) || !m_worker->isLatest(reply)) return;  // stale: dropped
   if (!reply.ok) {
-    m_caption->setText(tr("2-D view: %1").arg(reply.error));
-    emit failed(tr("2-D view: %1").arg(reply.error));
+    const QString message = tr("2-D view: %1").arg(reply.error);
+    m_caption->setText(message);
+    emit failed(message);
     emit updated();
     return;
   }

@@ -59,6 +59,8 @@ constexpr const char* kGeometryKey = "mainWindow/geometry";
 constexpr const char* kStateKey = "mainWindow/state";
 constexpr const char* kSetupKey = "setup/";
 constexpr const char* kLayoutKey = "layout/";
+// The plot toggles remembered under kLayoutKey, by object name.
+constexpr const char* kLayoutChecks[] = {"logScaleCheck", "smoothCheck", "wallClockCheck"};
 
 constexpr int kSidePanelWidth = 360;
 constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
@@ -776,12 +778,11 @@ void MainWindow::startRun() {
     }
     request.settings.append({QStringLiteral("teacher_model"), m_teacherEdit->text().trimmed()});
   }
-  onestep::RunConfig defaults;
-  std::map<std::string, std::string> defaultValues;
-  for (const auto& s : onestep::listSettings(defaults)) defaultValues[s.key] = s.value;
+  // Rows that differ from their default (kept on the key item by fillSettingsTable).
   for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
-    const QString key = m_settingsTable->item(row, 0)->text(), value = m_settingsTable->item(row, 1)->text();
-    if (defaultValues[key.toStdString()] != value.toStdString()) request.settings.append({key, value});
+    const QTableWidgetItem* key = m_settingsTable->item(row, 0);
+    const QString value = m_settingsTable->item(row, 1)->text();
+    if (key->data(Qt::UserRole).toString() != value) request.settings.append({key->text(), value});
   }
   startRequest(request);
 }
@@ -949,7 +950,7 @@ void MainWindow::restoreSettings() {
   restoreState(settings.value(kStateKey).toByteArray());
   const QString layout = QString::fromLatin1(kLayoutKey);
   m_mainSplitter->restoreState(settings.value(layout + QStringLiteral("splitter")).toByteArray());
-  for (const char* name : {"logScaleCheck", "smoothCheck", "wallClockCheck"})
+  for (const char* name : kLayoutChecks)
     if (auto* box = findChild<QCheckBox*>(QLatin1String(name)))
       box->setChecked(settings.value(layout + QLatin1String(name), false).toBool());
   const QString prefix = QString::fromLatin1(kSetupKey);
@@ -977,7 +978,7 @@ void MainWindow::saveSettings() const {
   const QString layout = QString::fromLatin1(kLayoutKey);
   settings.setValue(layout + QStringLiteral("splitter"), m_mainSplitter->saveState());
   settings.setValue(layout + QStringLiteral("view"), m_views->currentIndex());
-  for (const char* name : {"logScaleCheck", "smoothCheck", "wallClockCheck"})
+  for (const char* name : kLayoutChecks)
     if (auto* box = findChild<QCheckBox*>(QLatin1String(name))) settings.setValue(layout + QLatin1String(name), box->isChecked());
 }
 

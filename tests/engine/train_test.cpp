@@ -210,6 +210,7 @@ TEST(Teacher, FailedSnapshotKeepsTheIterationsInACheckpoint) {
   EXPECT_THROW(train(*run), std::exception);
   EXPECT_EQ(Run::resume(dir / "r")->iteration(), 4);
 }
+
 TEST(Teacher, RunDirectoryRules) {
   test::TempDir dir;
   auto run = Run::create(dir / "r", toyConfig(1));

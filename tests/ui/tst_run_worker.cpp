@@ -209,8 +209,14 @@ class TestRunWorker : public QObject {
     QSignalSpy progress(window.worker(), &RunWorker::progress);
     QSignalSpy rejected(window.worker(), &RunWorker::settingsRejected);
     window.setSetup("toy:moons", "teacher", "", 1000000, 0, tmp.filePath("run"));
+    QVERIFY(window.setSettingValue("batch", "64"));  // a row changed from its default goes with the new run
     window.startRun();
     QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 3, 30000);
+    {
+      QFile config(tmp.filePath("run/config.json"));
+      QVERIFY(config.open(QIODevice::ReadOnly));
+      QCOMPARE(QJsonDocument::fromJson(config.readAll()).object().value("batch").toInt(), 64);
+    }
     auto* table = window.findChild<QTableWidget*>("settingsTable");
     int lrRow = -1;
     for (int row = 0; row < table->rowCount(); ++row)

@@ -70,9 +70,9 @@ class Run {
   SampleSet preview(int64_t n = 0, int steps = 0);
   // Evaluates the model (EMA weights) on eval_count samples from fixed noise against the run's reference data
   // (Fashion-MNIST: the test split's shipped statistics): fid, kid, precision, recall, energy (points) and
-  // eval_s. The training trajectory is unaffected (random states are restored). shouldStop is polled between
+  // eval_s. The training trajectory is unaffected (random states are restored). stopRequested is polled between
   // batches: when it returns true the evaluation is abandoned and the map comes back empty.
-  std::map<std::string, double> evaluate(const std::function<bool()>& shouldStop = {});
+  std::map<std::string, double> evaluate(const std::function<bool()>& stopRequested = {});
   // Changes settings between iterations (learning rates, sid.alpha, ...): takes effect at the next step, is
   // saved to config.json and logged in metrics.jsonl as {"set": {...}}. Throws Error for a bad value or a
   // setting that defines the run (data, method, seed, teacher, networks); the run is then unchanged.

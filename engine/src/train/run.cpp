@@ -265,7 +265,7 @@ std::string Run::writeSnapshot() {
   return path;
 }
 
-std::map<std::string, double> Run::evaluate(const std::function<bool()>& shouldStop) {
+std::map<std::string, double> Run::evaluate(const std::function<bool()>& stopRequested) {
   auto& r = *m_impl;
   const double start = nowSec();
   training::RngSnapshot cpuState(torch::kCPU);
@@ -283,7 +283,7 @@ std::map<std::string, double> Run::evaluate(const std::function<bool()>& shouldS
   std::vector<torch::Tensor> outs, labelParts;
   const int64_t n = r.config.eval_count, batch = std::max<int64_t>(r.config.batch, 100);
   for (int64_t first = 0; first < n; first += batch) {
-    if (shouldStop && shouldStop()) {  // abandoned: nothing logged, the random streams as they were
+    if (stopRequested && stopRequested()) {  // abandoned: nothing logged, the random streams as they were
       cpuState.restore();
       if (deviceState) deviceState->restore();
       return {};
@@ -423,21 +423,14 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
       summary.stopped = true;
       break;
     }
-    std::map<std::string, double> losses;
     try {
-      losses = run.step();
-    } catch (const std::exception&) {
-      // The failed iteration changed nothing: keep what the run had reached, then report.
-      if (run.iteration() != lastSaved) save();
-      throw;
-    }
-    try {
-      if (!afterStep(losses)) {
+      if (!afterStep(run.step())) {
         summary.stopped = true;
         break;
       }
     } catch (const std::exception&) {
-      // A failed snapshot, log line or evaluation must not lose the iterations trained since the last save.
+      // A failed step changed nothing, and a failed snapshot, log line or evaluation came after a good one:
+      // keep what the run had reached (if that save fails too, the first error is the one reported), then report.
       if (run.iteration() != lastSaved) {
         try {
           save();
