@@ -190,7 +190,8 @@ TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
   test::TempDir dir;
   auto run = Run::create(dir / "run", methodConfig("ect", 1));
   EXPECT_DOUBLE_EQ(run->config().ct.q, 1.5);
-  EXPECT_DOUBLE_EQ(run->config().ct.stage_samples, 85000);
+  EXPECT_DOUBLE_EQ(run->config().ct.stage_samples, 40000);
+  EXPECT_EQ(run->config().ct.stages, 11);
   EXPECT_DOUBLE_EQ(RunConfig().ct.q, 0.0);
   EXPECT_NE(errorOf([] {
               RunConfig c;
@@ -198,6 +199,27 @@ TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
               validateConfig(c);
             }).find("ct.q must be > 1"),
             std::string::npos);
+}
+
+// The stage stops growing at ct.stages (t - r stops shrinking); -1 lets it grow for as long as the run goes.
+TEST(MethodSettings, ConsistencyStageStopsAtTheLastStage) {
+  setThreads(0);
+  test::TempDir dir;
+  for (int64_t stages : {3, -1}) {
+    auto c = methodConfig("ect", 6);
+    c.log_every = 1;
+    c.ct.stage_samples = static_cast<double>(c.batch);  // one stage per iteration
+    c.ct.stages = stages;
+    const std::string name = "run" + std::to_string(stages);
+    auto run = Run::create(dir / name, c);
+    train(*run);
+    std::ifstream in(dir / (name + "/metrics.jsonl"));
+    std::string line, last;
+    while (std::getline(in, line))
+      if (line.find("\"stage\"") != std::string::npos) last = line;
+    // Iteration 6 starts after 5 stages' samples: stage 5 without a limit, the last (2) with 3 stages.
+    EXPECT_NE(last.find(stages == 3 ? "\"stage\":2.0" : "\"stage\":5.0"), std::string::npos) << last;
+  }
 }
 
 // SCT's class restriction belongs to class-conditional models: 8 Gaussians is labelled (one class per mode),

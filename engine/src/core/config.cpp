@@ -61,7 +61,8 @@ void forEachField(Config& c, F&& f) {
   f("ct.k", c.ct.k, "ECT/SCT: r(t) = t (1 - (1 + k sigmoid(-b t)) / q^(stage+1))");
   f("ct.b", c.ct.b, "ECT/SCT: b of the r(t) mapping");
   f("ct.q", c.ct.q, "ECT/SCT: t - r shrinks by q at each stage; 0 = auto (2 images, 1.5 points)");
-  f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage; 0 = auto (128000 images, 85000 points)");
+  f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage; 0 = auto (128000 images, 40000 points)");
+  f("ct.stages", c.ct.stages, "ECT/SCT: number of stages, t - r stops shrinking at the last; 0 = auto (11 points, no limit images), -1 = no limit");
   f("ct.huber_c", c.ct.huber_c, "ECT/SCT: pseudo-Huber c (0 = L2 norm)");
   f("ct.lr", c.ct.lr, "ECT/SCT: RAdam learning rate");
   f("ct.dropout", c.ct.dropout, "ECT/SCT: dropout of the consistency model (-1 = the teacher's)");
@@ -222,6 +223,7 @@ void validateConfig(const RunConfig& c) {
   need(c.ct.k >= 0 && c.ct.b >= 0, "ct.k and ct.b must be >= 0");
   need(c.ct.q == 0 || c.ct.q > 1, "ct.q must be > 1 (0 = auto)");
   need(c.ct.stage_samples >= 0, "ct.stage_samples must be > 0 (0 = auto)");
+  need(c.ct.stages >= -1, "ct.stages must be >= 1 (0 = auto, -1 = no limit)");
   need(c.ct.huber_c >= 0, "ct.huber_c must be >= 0");
   need(c.ct.lr > 0, "ct.lr must be > 0");
   need(c.ct.dropout == -1 || (c.ct.dropout >= 0 && c.ct.dropout < 1), "ct.dropout must be -1 or in [0, 1)");

@@ -43,7 +43,8 @@ class ConsistencyMethod : public Method {
     auto opts = torch::TensorOptions().device(m_device);
 
     // t ~ lognormal; r = r(t) for the current stage (the stage grows with the samples seen, shrinking t - r).
-    const int64_t stage = static_cast<int64_t>(static_cast<double>(samplesBefore) / c.stage_samples);
+    int64_t stage = static_cast<int64_t>(static_cast<double>(samplesBefore) / c.stage_samples);
+    if (c.stages > 0) stage = std::min(stage, c.stages - 1);
     auto t = (torch::randn({b}, opts) * c.p_std + c.p_mean).exp();
     auto r = ectR(t, stage, c.k, c.b, c.q);
     auto view = perSampleView(y);

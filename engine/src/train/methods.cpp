@@ -29,7 +29,8 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.sid.lr_f == 0) c.sid.lr_f = c.sid.lr_g;
   if (c.ct.sigma_max == 0) c.ct.sigma_max = points ? 10.0 : 80.0;
   if (c.ct.q == 0) c.ct.q = points ? 1.5 : 2.0;
-  if (c.ct.stage_samples == 0) c.ct.stage_samples = points ? 85000 : 128000;
+  if (c.ct.stage_samples == 0) c.ct.stage_samples = points ? 40000 : 128000;
+  if (c.ct.stages == 0) c.ct.stages = points ? 11 : -1;
   if (c.smm.gen_hidden == 0) c.smm.gen_hidden = points ? 256 : 64;
   if (c.smm.latent == 0) c.smm.latent = points ? 8 : 64;
   if (c.smm.lr_g == 0) c.smm.lr_g = points ? 1e-3 : 2.5e-3;
