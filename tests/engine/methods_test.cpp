@@ -51,6 +51,22 @@ bool sameValues(const std::vector<torch::Tensor>& a, const std::vector<torch::Te
 
 std::vector<float> values(const SampleSet& s) { return s.points; }
 
+// The error a default config with key = value gets from validation ("" if none).
+std::string settingError(const std::string& key, const std::string& value) {
+  return errorOf([&] {
+    RunConfig c;
+    applySetting(c, key, value);
+    validateConfig(c);
+  });
+}
+
+// A method on the given data, its auto settings resolved (c is updated), on the CPU.
+std::unique_ptr<training::Method> methodOn(RunConfig& c, data::DataSource& source) {
+  auto shape = training::shapeOf(source.info());
+  training::resolveAutoSettings(c, shape);
+  return training::makeMethod(c, shape, torch::kCPU, &source);
+}
+
 class Methods : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { setThreads(0); }
@@ -99,10 +115,8 @@ TEST_P(Methods, TeacherUnchangedAndGradientsReachTheGenerator) {
   const std::string method = GetParam();
   auto c = methodConfig(method, 3);
   auto source = data::openData(c.data);
-  auto shape = training::shapeOf(source->info());
-  training::resolveAutoSettings(c, shape);
   torch::manual_seed(3);
-  auto m = training::makeMethod(c, shape, torch::kCPU, source.get());
+  auto m = methodOn(c, *source);
   auto teacher = copies(m->parameters("teacher"));
   auto generator = copies(m->parameters("generator"));
   ASSERT_FALSE(generator.empty());
@@ -193,12 +207,7 @@ TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
   EXPECT_DOUBLE_EQ(run->config().ct.stage_samples, 40000);
   EXPECT_EQ(run->config().ct.stages, 11);
   EXPECT_DOUBLE_EQ(RunConfig().ct.q, 0.0);
-  EXPECT_NE(errorOf([] {
-              RunConfig c;
-              applySetting(c, "ct.q", "1");
-              validateConfig(c);
-            }).find("ct.q must be > 1"),
-            std::string::npos);
+  EXPECT_NE(settingError("ct.q", "1").find("ct.q must be > 1"), std::string::npos);
 }
 
 // The stage stops growing at ct.stages (t - r stops shrinking); -1 lets it grow for as long as the run goes.
@@ -220,6 +229,60 @@ TEST(MethodSettings, ConsistencyStageStopsAtTheLastStage) {
     // Iteration 6 starts after 5 stages' samples: stage 5 without a limit, the last (2) with 3 stages.
     EXPECT_NE(last.find(stages == 3 ? "\"stage\":2.0" : "\"stage\":5.0"), std::string::npos) << last;
   }
+}
+
+namespace {
+// A data source that counts the training batches drawn from it.
+class CountingSource : public data::DataSource {
+ public:
+  explicit CountingSource(std::unique_ptr<data::DataSource> inner) : m_inner(std::move(inner)) {}
+  const DataInfo& info() const override { return m_inner->info(); }
+  torch::Tensor sample(int64_t n, at::Generator& gen, torch::Tensor* labels) override {
+    ++batches;
+    return m_inner->sample(n, gen, labels);
+  }
+  torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) override { return m_inner->draw(n, gen, labels); }
+  int batches = 0;
+
+ private:
+  std::unique_ptr<data::DataSource> m_inner;
+};
+}  // namespace
+
+// Score Mismatching's two stabilisers: smm.score_steps score-net steps (each on a fresh real batch) per
+// generator step, and smm.lr_halflife, which halves both learning rates every so many samples.
+TEST(MethodSettings, SmmScoreStepsAndLearningRateHalfLife) {
+  setThreads(0);
+  for (int steps : {1, 3}) {
+    auto c = methodConfig("smm", 2);
+    c.smm.score_steps = steps;
+    CountingSource source(data::openData(c.data));
+    auto m = methodOn(c, source);
+    m->step(0);
+    m->step(c.batch);
+    EXPECT_EQ(source.batches, 2 * steps);
+  }
+  // A half-life of one sample leaves both learning rates at ~0.5^256 of their value after the first
+  // iteration: the second changes no parameter. Without a half-life the second iteration trains both nets.
+  for (double halflife : {1.0, 0.0}) {
+    auto c = methodConfig("smm", 2);
+    c.smm.lr_halflife = halflife;
+    auto source = data::openData(c.data);
+    torch::manual_seed(5);
+    auto m = methodOn(c, *source);
+    auto generator = copies(m->parameters("generator"));
+    auto scoreNet = copies(m->parameters("score"));
+    m->step(0);
+    EXPECT_FALSE(sameValues(generator, copies(m->parameters("generator"))));
+    EXPECT_FALSE(sameValues(scoreNet, copies(m->parameters("score"))));
+    generator = copies(m->parameters("generator"));
+    scoreNet = copies(m->parameters("score"));
+    m->step(c.batch);
+    EXPECT_EQ(sameValues(generator, copies(m->parameters("generator"))), halflife > 0) << "half-life " << halflife;
+    EXPECT_EQ(sameValues(scoreNet, copies(m->parameters("score"))), halflife > 0) << "half-life " << halflife;
+  }
+  EXPECT_NE(settingError("smm.score_steps", "0").find("smm.score_steps must be in 1..100"), std::string::npos);
+  EXPECT_NE(settingError("smm.lr_halflife", "-1").find("smm.lr_halflife must be >= 0"), std::string::npos);
 }
 
 // SCT's class restriction belongs to class-conditional models: 8 Gaussians is labelled (one class per mode),

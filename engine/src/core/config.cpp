@@ -83,6 +83,8 @@ void forEachField(Config& c, F&& f) {
   f("smm.r1_gamma", c.smm.r1_gamma, "Score Mismatching: lazy R1 weight");
   f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");
   f("smm.ema_halflife", c.smm.ema_halflife, "Score Mismatching: generator EMA half-life in samples");
+  f("smm.score_steps", c.smm.score_steps, "Score Mismatching: score-net steps per generator step");
+  f("smm.lr_halflife", c.smm.lr_halflife, "Score Mismatching: both learning rates halve every this many samples (0 = constant)");
   f("sampler.sampler", c.sampler.sampler, "heun or euler");
   f("sampler.steps", c.sampler.steps, "Karras schedule steps N (Heun: 2N-1 evaluations)");
   f("sampler.sigma_min", c.sampler.sigma_min, "smallest noise level of the schedule");
@@ -239,6 +241,8 @@ void validateConfig(const RunConfig& c) {
   need(c.smm.lr_g >= 0 && c.smm.lr_s >= 0, "smm.lr_g and smm.lr_s must be >= 0 (0 = auto)");
   need(c.smm.r1_gamma >= 0 && c.smm.r1_every >= 0, "smm.r1_gamma and smm.r1_every must be >= 0");
   need(c.smm.ema_halflife > 0, "smm.ema_halflife must be > 0");
+  need(c.smm.score_steps >= 1 && c.smm.score_steps <= 100, "smm.score_steps must be in 1..100");
+  need(c.smm.lr_halflife >= 0, "smm.lr_halflife must be >= 0 (0 = constant)");
   need(c.sid.alpha >= 0, "sid.alpha must be >= 0");
   need(c.sid.sigma_init > 0, "sid.sigma_init must be > 0");
   need(c.sid.t_max > 0 && c.sid.t_max <= 1, "sid.t_max must be in (0, 1]");

@@ -46,44 +46,47 @@ class SmmMethod : public Method {
     auto opts = torch::TensorOptions().device(m_device);
     auto gen = at::detail::getDefaultCPUGenerator();
     torch::Tensor labels;
-    auto y = m_data->sample(b, gen, &labels).to(m_device);
-    labels = m_classes > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor();
+    const double lrScale = c.lr_halflife > 0 ? std::pow(0.5, static_cast<double>(samplesBefore) / c.lr_halflife) : 1.0;
     m_gen->train();
     m_score->train();
-
-    // 1. Score-net step: matching on noisy reals, mismatching (an independent noise) on noisy fakes.
-    torch::Tensor fake;
-    {
-      torch::NoGradGuard guard;
-      fake = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), labels);
-    }
-    auto [xReal, epsReal, levelReal] = noisy(y);
-    auto lossReal = squaredError(score(xReal, levelReal, labels), epsReal).mean();
-    auto [xFake, epsFake, levelFake] = noisy(fake);
-    (void)epsFake;
-    auto lossFake = squaredError(score(xFake, levelFake, labels), torch::randn_like(fake)).mean();
-    auto lossS = lossReal + lossFake;
     const int64_t iteration = samplesBefore / std::max<int64_t>(b, 1);
-    double r1Value = -1;
-    if (c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0) {
-      // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval.
-      auto [xR1, epsR1, levelR1] = noisy(y);
-      (void)epsR1;
-      auto x = xR1.detach().requires_grad_(true);
-      auto out = score(x, levelR1, labels);
-      auto grad = torch::autograd::grad({out.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
-      auto r1 = grad.square().flatten(1).sum(1).mean();
-      r1Value = r1.item<double>();
-      lossS = lossS + r1 * (c.r1_gamma / 2) * c.r1_every;
+    double realValue = 0, fakeValue = 0, r1Value = -1;
+    for (int k = 0; k < c.score_steps; ++k) {
+      auto y = m_data->sample(b, gen, &labels).to(m_device);
+      labels = m_classes > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor();
+      // 1. Score-net step: matching on noisy reals, mismatching (an independent noise) on noisy fakes.
+      torch::Tensor fake;
+      {
+        torch::NoGradGuard guard;
+        fake = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), labels);
+      }
+      auto [xReal, epsReal, levelReal] = noisy(y);
+      auto lossReal = squaredError(score(xReal, levelReal, labels), epsReal).mean();
+      auto [xFake, epsFake, levelFake] = noisy(fake);
+      (void)epsFake;
+      auto lossFake = squaredError(score(xFake, levelFake, labels), torch::randn_like(fake)).mean();
+      auto lossS = lossReal + lossFake;
+      if (k == 0 && c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0) {
+        // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval.
+        auto [xR1, epsR1, levelR1] = noisy(y);
+        (void)epsR1;
+        auto x = xR1.detach().requires_grad_(true);
+        auto out = score(x, levelR1, labels);
+        auto grad = torch::autograd::grad({out.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+        auto r1 = grad.square().flatten(1).sum(1).mean();
+        r1Value = r1.item<double>();
+        lossS = lossS + r1 * (c.r1_gamma / 2) * c.r1_every;
+      }
+      realValue = lossReal.item<double>();
+      fakeValue = lossFake.item<double>();
+      if (!std::isfinite(realValue + fakeValue) || (r1Value != -1 && !std::isfinite(r1Value)))
+        throw Error("smm: score-net loss is not finite; parameters left unchanged — lower smm.lr_s");
+      m_optS->zero_grad();
+      lossS.backward();
+      sanitiseGradients(m_score->parameters());
+      setLearningRate(*m_optS, c.lr_s * lrScale);
+      m_optS->step();
     }
-    const double realValue = lossReal.item<double>(), fakeValue = lossFake.item<double>();
-    if (!std::isfinite(realValue + fakeValue) || (r1Value != -1 && !std::isfinite(r1Value)))
-      throw Error("smm: score-net loss is not finite; parameters left unchanged — lower smm.lr_s");
-    m_optS->zero_grad();
-    lossS.backward();
-    sanitiseGradients(m_score->parameters());
-    setLearningRate(*m_optS, c.lr_s);
-    m_optS->step();
 
     // 2. Generator step: S frozen, its gradient reaching G through S's input.
     for (auto& p : m_score->parameters()) p.set_requires_grad(false);
@@ -96,7 +99,7 @@ class SmmMethod : public Method {
     m_optG->zero_grad();
     lossG.backward();
     sanitiseGradients(m_gen->parameters());
-    setLearningRate(*m_optG, c.lr_g);
+    setLearningRate(*m_optG, c.lr_g * lrScale);
     m_optG->step();
 
     emaUpdateModules(emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
