@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What the energy distance on toy:8gaussians responds to: 2000 points of a distorted 8 Gaussians
 (same circle of radius 0.8, standard deviation 0.05 per mode) against 2000 points of the real one,
-with the engine's formula (2 E|X-Y| - E|X-X'| - E|Y-Y'|, all pairs). Prints one line per shape.
+with the engine's formula (2 E|X-Y| - E|X-X'| - E|Y-Y'|, all pairs). The ring has radius 0.8 and radial
+standard deviation 0.02. Prints one line per shape.
 Usage: /usr/bin/python3 benchmarks/energy_of_shapes.py [--seed S]"""
 import argparse
 

@@ -241,7 +241,9 @@ class CountingSource : public data::DataSource {
     ++batches;
     return m_inner->sample(n, gen, labels);
   }
-  torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) override { return m_inner->draw(n, gen, labels); }
+  torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) override {
+    return m_inner->draw(n, gen, labels);
+  }
   int batches = 0;
 
  private:
@@ -262,10 +264,11 @@ TEST(MethodSettings, SmmScoreStepsAndLearningRateHalfLife) {
     m->step(c.batch);
     EXPECT_EQ(source.batches, 2 * steps);
   }
-  // A half-life of one sample leaves both learning rates at ~0.5^256 of their value after the first
-  // iteration: the second changes no parameter. Without a half-life the second iteration trains both nets.
+  // A half-life of one sample leaves both learning rates at 0.5^256 of their value after the first
+  // iteration (batch 256): the second changes no parameter. Without a half-life it trains both nets.
   for (double halflife : {1.0, 0.0}) {
     auto c = methodConfig("smm", 2);
+    c.batch = 256;
     c.smm.lr_halflife = halflife;
     auto source = data::openData(c.data);
     torch::manual_seed(5);

@@ -83,7 +83,7 @@ struct SmmConfig {
   int r1_every = 16;                 // iterations between R1 penalties (0 = off)
   double ema_halflife = 20000;       // generator EMA half-life in samples
   int score_steps = 1;               // score-net steps per generator step
-  double lr_halflife = 0;            // both lrs halve every this many samples (0 = constant)
+  double lr_halflife = 0;            // both lrs halve every this many samples from the run's start (0 = constant)
 };
 
 // The teacher's Karras-schedule sampler (EDM "Algorithm 2").

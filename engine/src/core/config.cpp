@@ -84,7 +84,9 @@ void forEachField(Config& c, F&& f) {
   f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");
   f("smm.ema_halflife", c.smm.ema_halflife, "Score Mismatching: generator EMA half-life in samples");
   f("smm.score_steps", c.smm.score_steps, "Score Mismatching: score-net steps per generator step");
-  f("smm.lr_halflife", c.smm.lr_halflife, "Score Mismatching: both learning rates halve every this many samples (0 = constant)");
+  f("smm.lr_halflife", c.smm.lr_halflife,
+    "Score Mismatching: both learning rates halve every this many samples, counted from the run's start "
+    "(iterations x batch); 0 = constant");
   f("sampler.sampler", c.sampler.sampler, "heun or euler");
   f("sampler.steps", c.sampler.steps, "Karras schedule steps N (Heun: 2N-1 evaluations)");
   f("sampler.sigma_min", c.sampler.sigma_min, "smallest noise level of the schedule");

@@ -1,7 +1,8 @@
 // Score Mismatching (senmaoy/Score-Mismatching training/loss.py; ALGORITHMS.md): an epsilon-predicting score
 // net S on 10 small noise levels learns to predict the noise on real data ("matching") and an independent
 // noise on generated data ("mismatching"); the generator G is trained so that S predicts its noise again.
-// Both start from scratch: no teacher. One iteration = one score-net step (with lazy R1) + one generator step.
+// Both start from scratch: no teacher. One iteration = smm.score_steps score-net steps (each on a fresh real
+// batch; lazy R1 on the first) + one generator step.
 #include <cmath>
 
 #include "nets/generator.h"
@@ -67,7 +68,7 @@ class SmmMethod : public Method {
       auto lossFake = squaredError(score(xFake, levelFake, labels), torch::randn_like(fake)).mean();
       auto lossS = lossReal + lossFake;
       if (k == 0 && c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0) {
-        // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval.
+        // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval in score-net steps.
         auto [xR1, epsR1, levelR1] = noisy(y);
         (void)epsR1;
         auto x = xR1.detach().requires_grad_(true);
@@ -75,12 +76,16 @@ class SmmMethod : public Method {
         auto grad = torch::autograd::grad({out.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
         auto r1 = grad.square().flatten(1).sum(1).mean();
         r1Value = r1.item<double>();
-        lossS = lossS + r1 * (c.r1_gamma / 2) * c.r1_every;
+        lossS = lossS + r1 * (c.r1_gamma / 2) * (c.r1_every * c.score_steps);
       }
-      realValue = lossReal.item<double>();
+      realValue = lossReal.item<double>();  // logged: the last score-net step's losses (r1: the first's)
       fakeValue = lossFake.item<double>();
-      if (!std::isfinite(realValue + fakeValue) || (r1Value != -1 && !std::isfinite(r1Value)))
-        throw Error("smm: score-net loss is not finite; parameters left unchanged — lower smm.lr_s");
+      if (!std::isfinite(realValue + fakeValue) || (r1Value != -1 && !std::isfinite(r1Value))) {
+        if (k == 0) throw Error("smm: score-net loss is not finite; parameters left unchanged — lower smm.lr_s");
+        throw Error("smm: score-net loss is not finite at score-net step " + std::to_string(k + 1) + " of " +
+                    std::to_string(c.score_steps) + "; the earlier ones were applied, the generator was left " +
+                    "unchanged — lower smm.lr_s or smm.score_steps");
+      }
       m_optS->zero_grad();
       lossS.backward();
       sanitiseGradients(m_score->parameters());
