@@ -67,6 +67,24 @@ std::unique_ptr<training::Method> methodOn(RunConfig& c, data::DataSource& sourc
   return training::makeMethod(c, shape, torch::kCPU, &source);
 }
 
+// A data source that counts the training batches drawn from it.
+class CountingSource : public data::DataSource {
+ public:
+  explicit CountingSource(std::unique_ptr<data::DataSource> inner) : m_inner(std::move(inner)) {}
+  const DataInfo& info() const override { return m_inner->info(); }
+  torch::Tensor sample(int64_t n, at::Generator& gen, torch::Tensor* labels) override {
+    ++batches;
+    return m_inner->sample(n, gen, labels);
+  }
+  torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) override {
+    return m_inner->draw(n, gen, labels);
+  }
+  int batches = 0;
+
+ private:
+  std::unique_ptr<data::DataSource> m_inner;
+};
+
 class Methods : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { setThreads(0); }
@@ -230,26 +248,6 @@ TEST(MethodSettings, ConsistencyStageStopsAtTheLastStage) {
     EXPECT_NE(last.find(stages == 3 ? "\"stage\":2.0" : "\"stage\":5.0"), std::string::npos) << last;
   }
 }
-
-namespace {
-// A data source that counts the training batches drawn from it.
-class CountingSource : public data::DataSource {
- public:
-  explicit CountingSource(std::unique_ptr<data::DataSource> inner) : m_inner(std::move(inner)) {}
-  const DataInfo& info() const override { return m_inner->info(); }
-  torch::Tensor sample(int64_t n, at::Generator& gen, torch::Tensor* labels) override {
-    ++batches;
-    return m_inner->sample(n, gen, labels);
-  }
-  torch::Tensor draw(int64_t n, at::Generator& gen, torch::Tensor* labels) override {
-    return m_inner->draw(n, gen, labels);
-  }
-  int batches = 0;
-
- private:
-  std::unique_ptr<data::DataSource> m_inner;
-};
-}  // namespace
 
 // Score Mismatching's two stabilisers: smm.score_steps score-net steps (each on a fresh real batch) per
 // generator step, and smm.lr_halflife, which halves both learning rates every so many samples.

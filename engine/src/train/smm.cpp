@@ -47,7 +47,8 @@ class SmmMethod : public Method {
     auto opts = torch::TensorOptions().device(m_device);
     auto gen = at::detail::getDefaultCPUGenerator();
     torch::Tensor labels;
-    const double lrScale = c.lr_halflife > 0 ? std::pow(0.5, static_cast<double>(samplesBefore) / c.lr_halflife) : 1.0;
+    const double lrScale =
+        c.lr_halflife > 0 ? std::pow(0.5, static_cast<double>(samplesBefore) / c.lr_halflife) : 1.0;
     m_gen->train();
     m_score->train();
     const int64_t iteration = samplesBefore / std::max<int64_t>(b, 1);
