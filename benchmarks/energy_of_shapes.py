@@ -7,18 +7,24 @@ standard deviation 0.02. Prints one line per shape.
 With --describe FILE.npz ... it describes sample files of toy:8gaussians (written by `onestep sample`) by
 the same figures as fresh data and a uniform ring: the share of each mode (8 x its fraction, so 1 is even),
 how many points lie farther than 0.2 (4 standard deviations) from every mode, the 5th-95th percentile of
-the radius, and the median distance along the circle to the nearest mode (0.035 for the data, 0.157 for a
-uniform ring): a mode structure, a ring, or bridges between the modes.
+the radius, and the median distance along the circle to the nearest mode (about 0.034 for the data, 0.155
+for a uniform ring): a mode structure, a ring, or bridges between the modes.
 Usage: /usr/bin/python3 benchmarks/energy_of_shapes.py [--seed S] [--describe FILE.npz ...]"""
 import argparse
 
 import numpy as np
 
 
+STEP = 2 * np.pi / 8  # the angle between neighbouring modes
+
+
+def centres(mode):
+    angle = mode * STEP
+    return np.stack([np.cos(angle), np.sin(angle)], 1) * 0.8
+
+
 def eight_gaussians(rng, n, std=0.05, weights=None):
-    mode = rng.choice(8, n, p=weights)
-    angle = mode * 2 * np.pi / 8
-    return np.stack([np.cos(angle), np.sin(angle)], 1) * 0.8 + rng.normal(size=(n, 2)) * std
+    return centres(rng.choice(8, n, p=weights)) + rng.normal(size=(n, 2)) * std
 
 
 def ring(rng, n, std=0.02):
@@ -34,13 +40,11 @@ def energy(x, y):
 
 def describe(name, x):
     angle = np.arctan2(x[:, 1], x[:, 0])
-    step = 2 * np.pi / 8
-    mode = np.round(angle / step).astype(int) % 8
-    centres = np.stack([np.cos(mode * step), np.sin(mode * step)], 1) * 0.8
-    far = (np.sqrt(((x - centres) ** 2).sum(1)) > 0.2).mean()
+    mode = np.round(angle / STEP).astype(int) % 8
+    far = (np.sqrt(((x - centres(mode)) ** 2).sum(1)) > 0.2).mean()
     shares = np.bincount(mode, minlength=8) / len(x) * 8
     radius = np.sqrt((x ** 2).sum(1))
-    along = np.abs(angle / step - np.round(angle / step)) * step * 0.8
+    along = np.abs(angle / STEP - np.round(angle / STEP)) * STEP * 0.8
     r5, r95 = np.percentile(radius, [5, 95])
     print(f"{name:36s} shares {shares.min():.2f}-{shares.max():.2f}  far {far:5.1%}  "
           f"radius {r5:.3f}-{r95:.3f}  along the circle {np.median(along):.3f}")
