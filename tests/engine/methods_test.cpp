@@ -185,6 +185,45 @@ TEST_P(Methods, ResumeContinuesTheSameTrajectory) {
 INSTANTIATE_TEST_SUITE_P(AllMethods, Methods, ::testing::Values("sid", "smm", "ect", "sct"),
                          [](const auto& info) { return info.param; });
 
+// SiD and Score Mismatching step two networks per iteration. A first network's learning rate so large that the
+// generator's loss is no longer finite fails the iteration after that network has stepped; the iteration is
+// undone as a whole (parameters, optimiser state, random streams), so lowering the rate again continues exactly
+// as if it had never been tried.
+class TwoNetworkMethods : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { setThreads(0); }
+};
+
+TEST_P(TwoNetworkMethods, AFailedIterationIsUndoneAsAWhole) {
+  // smm2: two score-net steps per iteration, the second of which fails.
+  const std::string method = GetParam() == "sid" ? "sid" : "smm";
+  const std::string key = method == "sid" ? "sid.lr_f" : "smm.lr_s";
+  const std::string expected = GetParam() == "smm2" ? "score-net loss is not finite at score-net step 2 of 2"
+                                                    : "generator loss is not finite";
+  test::TempDir dir;
+  auto c = methodConfig(method, 6);
+  if (GetParam() == "smm2") c.smm.score_steps = 2;
+  auto whole = Run::create(dir / "whole", c);
+  for (int i = 0; i < 6; ++i) whole->step();
+
+  auto run = Run::create(dir / "run", c);
+  for (int i = 0; i < 3; ++i) run->step();
+  const auto before = values(run->preview(64));
+  run->changeSettings({{key, "1e30"}});
+  const std::string error = errorOf([&] { run->step(); });
+  EXPECT_NE(error.find(expected + "; the iteration was undone"), std::string::npos) << error;
+  EXPECT_EQ(run->iteration(), 3);
+  EXPECT_EQ(values(run->preview(64)), before);
+  run->changeSettings({{key, "0"}});
+  // The generator's next steps go through the first network, its optimiser state and the random streams:
+  // any of them left as the failed iteration had them makes the trajectories part.
+  for (int i = 0; i < 3; ++i) run->step();
+  EXPECT_EQ(values(whole->preview(64)), values(run->preview(64)));
+}
+
+INSTANTIATE_TEST_SUITE_P(SidAndSmm, TwoNetworkMethods, ::testing::Values("sid", "smm", "smm2"),
+                         [](const auto& info) { return info.param; });
+
 TEST(MethodSettings, ChangeBetweenIterationsIsAppliedSavedAndLogged) {
   setThreads(0);
   test::TempDir dir;

@@ -25,7 +25,8 @@ class Method {
  public:
   virtual ~Method() = default;
   // One iteration on a batch from the data source; returns named scalar losses.
-  // Throws Error on a non-finite loss before any parameter changes.
+  // Throws Error on a non-finite loss; a step that throws leaves every network and optimiser as it found them
+  // (a method whose iteration steps two networks undoes the first with an UndoPoint).
   virtual std::map<std::string, double> step(int64_t samplesBefore) = 0;
   // Samples per iteration.
   virtual int64_t batchSize() const = 0;
@@ -66,6 +67,19 @@ std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets:
 void setLearningRate(torch::optim::Adam& optimizer, double lr);
 // nan_to_num on every gradient (the reference implementations do this before each optimiser step).
 void sanitiseGradients(const std::vector<torch::Tensor>& parameters);
+
+// A network's parameters and Adam state, copied before it steps, so that an iteration failing afterwards (a
+// non-finite generator loss once the score net has stepped) can put them back and leave the method unchanged.
+// The copies are reused from one iteration to the next.
+class UndoPoint {
+ public:
+  void capture(const std::vector<torch::Tensor>& parameters, const torch::optim::Adam& optimizer);
+  void restore(const std::vector<torch::Tensor>& parameters, torch::optim::Adam& optimizer) const;
+
+ private:
+  std::vector<torch::Tensor> m_values;
+  std::map<std::string, torch::optim::AdamParamState> m_state;
+};
 
 // One EMA step by half-life in samples (EDM's training_loop.py): returns beta for a batch of `batch` samples.
 double emaBeta(double halflifeSamples, double rampup, int64_t samplesAfter, int64_t batch);

@@ -22,6 +22,22 @@ namespace onestep {
 
 namespace {
 
+// The CPU and (on CUDA) the device's default random generators, saved together and restored on demand.
+class RandomState {
+ public:
+  explicit RandomState(const torch::Device& device) : m_cpu(torch::kCPU) {
+    if (device.is_cuda()) m_device = std::make_unique<training::RngSnapshot>(device);
+  }
+  void restore() {
+    m_cpu.restore();
+    if (m_device) m_device->restore();
+  }
+
+ private:
+  training::RngSnapshot m_cpu;
+  std::unique_ptr<training::RngSnapshot> m_device;
+};
+
 // Settings that define a run's networks and data; changing them would need a new run. A live run (`live`)
 // also keeps its device and evaluation noise; a resumed one may move to another device.
 void checkUnchangeable(const RunConfig& before, const RunConfig& after, bool live) {
@@ -208,7 +224,16 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
 }
 
 std::map<std::string, double> Run::step() {
-  auto losses = m_impl->method->step(m_impl->samples);
+  // A step that throws leaves the method unchanged; rewinding the random generators as well makes the run's
+  // state (and so a checkpoint written now) exactly that of the last good iteration.
+  RandomState rngs(m_impl->device);
+  std::map<std::string, double> losses;
+  try {
+    losses = m_impl->method->step(m_impl->samples);
+  } catch (...) {
+    rngs.restore();
+    throw;
+  }
   m_impl->iteration += 1;
   m_impl->samples += m_impl->method->batchSize();
   return losses;
@@ -268,9 +293,7 @@ std::string Run::writeSnapshot() {
 std::map<std::string, double> Run::evaluate(const std::function<bool()>& stopRequested) {
   auto& r = *m_impl;
   const double start = nowSec();
-  training::RngSnapshot cpuState(torch::kCPU);
-  std::unique_ptr<training::RngSnapshot> deviceState;
-  if (r.device.is_cuda()) deviceState = std::make_unique<training::RngSnapshot>(r.device);
+  RandomState rngs(r.device);
   if (!r.evalReference) r.openEvalReference();
   // Fixed noise (and labels) from the seed alone, generated batch by batch.
   auto latent = r.method->latentShape();
@@ -284,8 +307,7 @@ std::map<std::string, double> Run::evaluate(const std::function<bool()>& stopReq
   const int64_t n = r.config.eval_count, batch = std::max<int64_t>(r.config.batch, 100);
   for (int64_t first = 0; first < n; first += batch) {
     if (stopRequested && stopRequested()) {  // abandoned: nothing logged, the random streams as they were
-      cpuState.restore();
-      if (deviceState) deviceState->restore();
+      rngs.restore();
       return {};
     }
     const int64_t b = std::min(batch, n - first);
@@ -313,8 +335,7 @@ std::map<std::string, double> Run::evaluate(const std::function<bool()>& stopReq
   generated.stats = computeStats(*generated.features, generated.extractor);
   if (samples.kind == SampleSet::Kind::Points) generated.points = samples;
   auto report = compareSets(*r.evalReference, generated);
-  cpuState.restore();
-  if (deviceState) deviceState->restore();
+  rngs.restore();
   std::map<std::string, double> values = {{"fid", report.fid}};
   if (report.kid) values["kid"] = *report.kid;
   if (report.precision) values["precision"] = *report.precision;

@@ -59,14 +59,29 @@ class SidMethod : public Method {
                                     m_config.teacher.sigma_data)
                      .mean();
     const double lossFValue = lossF.item<double>();
-    if (!std::isfinite(lossFValue)) throw Error("sid: fake-score loss is not finite; parameters left unchanged");
+    if (!std::isfinite(lossFValue))
+      throw Error("sid: fake-score loss is not finite; parameters left unchanged — lower sid.lr_f or sid.lr_g");
     m_optF->zero_grad();
     lossF.backward();
     sanitiseGradients(m_fake->parameters());
     setLearningRate(*m_optF, c.lr_f);
+    m_fakeUndo.capture(m_fake->parameters(), *m_optF);
     m_optF->step();
+    try {
+      auto losses = generatorStep(samplesBefore, labels);
+      losses["loss_fake"] = lossFValue;
+      return losses;
+    } catch (...) {
+      m_fakeUndo.restore(m_fake->parameters(), *m_optF);  // the iteration failed as a whole
+      throw;
+    }
+  }
 
-    // 2. Generator step (fresh noise): sigma on the Karras curve for t ~ U[0, t_max], sigma in [0.002, 24.4].
+  // 2. Generator step (fresh noise): sigma on the Karras curve for t ~ U[0, t_max], sigma in [0.002, 24.4].
+  std::map<std::string, double> generatorStep(int64_t samplesBefore, const torch::Tensor& labels) {
+    const auto& c = m_config.sid;
+    const int64_t b = m_config.batch;
+    auto opts = torch::TensorOptions().device(m_device);
     auto z = torch::randn(m_shape.batchShape(b), opts);
     auto x = generateWith(*m_generator, z, labels);
     std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
@@ -82,7 +97,8 @@ class SidMethod : public Method {
     auto perSample = sidGeneratorLoss(x, yReal, yFake, c.alpha);
     auto lossG = perSample.mean() * c.loss_scale;
     const double lossGValue = lossG.item<double>();
-    if (!std::isfinite(lossGValue)) throw Error("sid: generator loss is not finite; generator left unchanged");
+    if (!std::isfinite(lossGValue))
+      throw Error("sid: generator loss is not finite; the iteration was undone — lower sid.lr_g or sid.lr_f");
     m_optG->zero_grad();
     lossG.backward();
     sanitiseGradients(m_generator->parameters());
@@ -91,7 +107,7 @@ class SidMethod : public Method {
     m_optG->step();
 
     nets::emaUpdate(*m_ema, *m_generator, emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
-    return {{"loss_fake", lossFValue}, {"loss_gen", lossGValue}};
+    return {{"loss_gen", lossGValue}};
   }
 
   void save(torch::serialize::OutputArchive& archive) const override {
@@ -160,6 +176,7 @@ class SidMethod : public Method {
   std::unique_ptr<nets::Denoiser> m_fake;       // f_psi, the generator distribution's score
   std::unique_ptr<nets::Denoiser> m_ema;        // EMA of G, used for sampling
   std::unique_ptr<torch::optim::Adam> m_optG, m_optF;
+  UndoPoint m_fakeUndo;  // f_psi before this iteration's step
 };
 
 }  // namespace

@@ -44,74 +44,100 @@ class SmmMethod : public Method {
     if (!m_data) throw Error("smm: no data source to train on");
     const auto& c = m_config.smm;
     const int64_t b = m_config.batch;
-    auto opts = torch::TensorOptions().device(m_device);
-    auto gen = at::detail::getDefaultCPUGenerator();
-    torch::Tensor labels;
     const double lrScale =
         c.lr_halflife > 0 ? std::pow(0.5, static_cast<double>(samplesBefore) / c.lr_halflife) : 1.0;
     m_gen->train();
     m_score->train();
     const int64_t iteration = samplesBefore / std::max<int64_t>(b, 1);
-    double realValue = 0, fakeValue = 0, r1Value = -1;
-    for (int k = 0; k < c.score_steps; ++k) {
-      auto y = m_data->sample(b, gen, &labels).to(m_device);
-      labels = m_classes > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor();
-      // 1. Score-net step: matching on noisy reals, mismatching (an independent noise) on noisy fakes.
-      torch::Tensor fake;
-      {
-        torch::NoGradGuard guard;
-        fake = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), labels);
+    std::map<std::string, double> out;
+    torch::Tensor labels;
+    // Once the score net has stepped, a later failure (a further score-net step, the generator step) puts it
+    // back: the iteration is undone as a whole.
+    bool stepped = false;
+    try {
+      for (int k = 0; k < c.score_steps; ++k) {
+        scoreStep(k, k == 0 && c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0, lrScale, &labels,
+                  &out, &stepped);
       }
-      auto [xReal, epsReal, levelReal] = noisy(y);
-      auto lossReal = squaredError(score(xReal, levelReal, labels), epsReal).mean();
-      auto [xFake, epsFake, levelFake] = noisy(fake);
-      (void)epsFake;
-      auto lossFake = squaredError(score(xFake, levelFake, labels), torch::randn_like(fake)).mean();
-      auto lossS = lossReal + lossFake;
-      if (k == 0 && c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0) {
-        // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval in score-net steps.
-        auto [xR1, epsR1, levelR1] = noisy(y);
-        (void)epsR1;
-        auto x = xR1.detach().requires_grad_(true);
-        auto out = score(x, levelR1, labels);
-        auto grad = torch::autograd::grad({out.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
-        auto r1 = grad.square().flatten(1).sum(1).mean();
-        r1Value = r1.item<double>();
-        lossS = lossS + r1 * (c.r1_gamma / 2) * (c.r1_every * c.score_steps);
-      }
-      realValue = lossReal.item<double>();  // logged: the last score-net step's losses (r1: the first's)
-      fakeValue = lossFake.item<double>();
-      if (!std::isfinite(realValue + fakeValue) || (r1Value != -1 && !std::isfinite(r1Value))) {
-        if (k == 0) throw Error("smm: score-net loss is not finite; parameters left unchanged — lower smm.lr_s");
-        throw Error("smm: score-net loss is not finite at score-net step " + std::to_string(k + 1) + " of " +
-                    std::to_string(c.score_steps) + "; the earlier ones were applied, the generator was left " +
-                    "unchanged — lower smm.lr_s or smm.score_steps");
-      }
-      m_optS->zero_grad();
-      lossS.backward();
-      sanitiseGradients(m_score->parameters());
-      setLearningRate(*m_optS, c.lr_s * lrScale);
-      m_optS->step();
+      out["loss_gen"] = generatorStep(labels, lrScale);
+    } catch (...) {
+      if (stepped) m_scoreUndo.restore(m_score->parameters(), *m_optS);
+      for (auto& p : m_score->parameters()) p.set_requires_grad(true);
+      throw;
     }
+    emaUpdateModules(emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
+    return out;
+  }
 
-    // 2. Generator step: S frozen, its gradient reaching G through S's input.
+  // 1. One score-net step on a fresh real batch: matching on noisy reals, mismatching (an independent noise)
+  // on noisy fakes, and lazy R1 when `r1`. Logs the losses into *out (the last step's; r1: the first's) and
+  // sets *labels to the batch's labels (undefined when unconditional).
+  void scoreStep(int k, bool r1, double lrScale, torch::Tensor* labels, std::map<std::string, double>* out,
+                 bool* stepped) {
+    const auto& c = m_config.smm;
+    const int64_t b = m_config.batch;
+    auto opts = torch::TensorOptions().device(m_device);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    auto y = m_data->sample(b, gen, labels).to(m_device);
+    *labels = m_classes > 0 && labels->defined() ? labels->to(m_device) : torch::Tensor();
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard guard;
+      fake = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), *labels);
+    }
+    auto [xReal, epsReal, levelReal] = noisy(y);
+    auto lossReal = squaredError(score(xReal, levelReal, *labels), epsReal).mean();
+    auto [xFake, epsFake, levelFake] = noisy(fake);
+    (void)epsFake;
+    auto lossFake = squaredError(score(xFake, levelFake, *labels), torch::randn_like(fake)).mean();
+    auto lossS = lossReal + lossFake;
+    double r1Value = 0;
+    if (r1) {
+      // Lazy R1 (StyleGAN2): gradient penalty on noisy reals, scaled by the interval in score-net steps.
+      auto [xR1, epsR1, levelR1] = noisy(y);
+      (void)epsR1;
+      auto x = xR1.detach().requires_grad_(true);
+      auto o = score(x, levelR1, *labels);
+      auto grad = torch::autograd::grad({o.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+      auto penalty = grad.square().flatten(1).sum(1).mean();
+      r1Value = penalty.item<double>();
+      lossS = lossS + penalty * (c.r1_gamma / 2) * (c.r1_every * c.score_steps);
+      (*out)["r1"] = r1Value;
+    }
+    const double realValue = lossReal.item<double>(), fakeValue = lossFake.item<double>();
+    (*out)["loss_real"] = realValue;
+    (*out)["loss_fake"] = fakeValue;
+    if (!std::isfinite(realValue + fakeValue + r1Value))
+      throw Error("smm: score-net loss is not finite at score-net step " + std::to_string(k + 1) + " of " +
+                  std::to_string(c.score_steps) + "; the iteration was undone — lower smm.lr_s" +
+                  (c.score_steps > 1 ? " or smm.score_steps" : ""));
+    m_optS->zero_grad();
+    lossS.backward();
+    sanitiseGradients(m_score->parameters());
+    setLearningRate(*m_optS, c.lr_s * lrScale);
+    if (!*stepped) m_scoreUndo.capture(m_score->parameters(), *m_optS);
+    *stepped = true;
+    m_optS->step();
+  }
+
+  // 2. Generator step: S frozen, its gradient reaching G through S's input. Returns the generator loss.
+  double generatorStep(const torch::Tensor& labels, double lrScale) {
+    const auto& c = m_config.smm;
+    auto opts = torch::TensorOptions().device(m_device);
     for (auto& p : m_score->parameters()) p.set_requires_grad(false);
-    auto x = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), labels);
+    auto x = generator(*m_gen).generate(torch::randn({m_config.batch, c.latent}, opts), labels);
     auto [xNoisy, eps, level] = noisy(x);
     auto lossG = 0.5 * squaredError(score(xNoisy, level, labels), eps).mean();
     for (auto& p : m_score->parameters()) p.set_requires_grad(true);
-    const double genValue = lossG.item<double>();
-    if (!std::isfinite(genValue)) throw Error("smm: generator loss is not finite; generator left unchanged");
+    const double value = lossG.item<double>();
+    if (!std::isfinite(value))
+      throw Error("smm: generator loss is not finite; the iteration was undone — lower smm.lr_g or smm.lr_s");
     m_optG->zero_grad();
     lossG.backward();
     sanitiseGradients(m_gen->parameters());
     setLearningRate(*m_optG, c.lr_g * lrScale);
     m_optG->step();
-
-    emaUpdateModules(emaBeta(c.ema_halflife, m_config.teacher.ema_rampup, samplesBefore + b, b));
-    std::map<std::string, double> out{{"loss_real", realValue}, {"loss_fake", fakeValue}, {"loss_gen", genValue}};
-    if (r1Value != -1) out["r1"] = r1Value;
-    return out;
+    return value;
   }
 
   torch::Tensor generate(const torch::Tensor& noise, const torch::Tensor& labels, const GenerateOptions& options,
@@ -198,6 +224,7 @@ class SmmMethod : public Method {
   std::shared_ptr<torch::nn::Module> m_score;  // S, epsilon prediction on the noise levels
   torch::Tensor m_sigmas;                      // sigma_t of the T levels
   std::unique_ptr<torch::optim::Adam> m_optG, m_optS;
+  UndoPoint m_scoreUndo;  // S before this iteration's first score-net step
 };
 
 }  // namespace
