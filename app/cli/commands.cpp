@@ -129,9 +129,18 @@ int runTraining(const Args& a, const std::string& method) {
     std::snprintf(rate, sizeof rate, "%.1f it/s", p.itPerSec);
     bar.update(p.iteration, rate + formatLosses(p.losses));
   };
+  const std::string resume =
+      "onestep " + (method == "teacher" ? std::string("train-teacher") : "distill --method " + method) + " --out " + out +
+      " --resume";
   TrainSummary s;
   try {
     s = train(*run, cb);
+  } catch (const Error& e) {
+    bar.finish();
+    // train() has checkpointed the last good iteration: say so, and how to go on from it.
+    if (run->iteration() == 0) throw;
+    throw Error(std::string(e.what()) + "\nthe run is kept at iteration " + std::to_string(run->iteration()) + " of " +
+                std::to_string(c.steps) + "; continue with: " + resume + " [--set key=value]");
   } catch (...) {
     bar.finish();
     throw;
@@ -143,9 +152,7 @@ int runTraining(const Args& a, const std::string& method) {
   } else {
     std::cerr << (s.stopped ? "stopped" : "done") << " at iteration " << s.iteration << " after " << s.wallSec
               << " s; checkpoint " << s.checkpoint << "\n";
-    if (s.stopped)
-      std::cerr << "continue with: onestep " << (method == "teacher" ? "train-teacher" : "distill --method " + method)
-                << " --out " << out << " --resume\n";
+    if (s.stopped) std::cerr << "continue with: " << resume << "\n";
   }
   return s.stopped ? 130 : 0;
 }

@@ -115,6 +115,11 @@ fi
 [ ! -e "$T/x4/config.json" ] && [ ! -e "$T/x5/config.json" ] && pass "no run written for a bad teacher" || fail "run written for a bad teacher"
 expect_ok "resume distill with a changed setting" "$ONESTEP" distill --method sid --out "$T/sid" --resume --steps 40 --set sid.alpha=1.0 --quiet
 py "changed setting saved and run continued" "import json; c=json.load(open('$T/sid/config.json')); assert c['sid']['alpha']==1.0; l=[json.loads(x) for x in open('$T/sid/metrics.jsonl')]; assert l[-1]['iteration']==40"
+# A failed iteration is undone and the run kept where it was, with the command that continues it.
+expect_error "a failing distillation stops with the reason" 1 "generator loss is not finite; the iteration was undone" "$ONESTEP" distill --method sid --out "$T/sid" --resume --steps 50 --set sid.lr_f=1e30 --quiet
+if grep -qx "the run is kept at iteration 40 of 50; continue with: onestep distill --method sid --out $T/sid --resume \[--set key=value\]" "$T/err"; then pass "a failed run says where it was kept"; else fail "a failed run says where it was kept: $(cat "$T/err")"; fi
+expect_ok "a failed run continues with a lower rate" "$ONESTEP" distill --method sid --out "$T/sid" --resume --set sid.lr_f=0 --quiet
+py "the continued run finishes" "import json; l=[json.loads(x) for x in open('$T/sid/metrics.jsonl')]; assert l[-1]['iteration']==50, l[-1]"
 
 # --- TorchScript denoisers -----------------------------------------------------------------------
 if $PY -c "import torch" 2>/dev/null; then
