@@ -137,8 +137,8 @@ int runTraining(const Args& a, const std::string& method) {
     s = train(*run, cb);
   } catch (const Error& e) {
     bar.finish();
-    // train() has checkpointed the last good iteration: say so, and how to go on from it.
-    if (run->iteration() == 0) throw;
+    // train() checkpoints the last good iteration before it reports a failure: if it could, say how to go on.
+    if (run->iteration() == 0 || run->checkpointIteration() != run->iteration()) throw;
     throw Error(std::string(e.what()) + "\nthe run is kept at iteration " + std::to_string(run->iteration()) + " of " +
                 std::to_string(c.steps) + "; continue with: " + resume + " [--set key=value]");
   } catch (...) {

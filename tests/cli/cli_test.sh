@@ -22,7 +22,7 @@ if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
 fi
 
 # --- train, info, sample, energy -----------------------------------------------------------------
-expect_ok "train-teacher toy" "$ONESTEP" train-teacher --data toy:moons --out "$T/run" --steps 400 --batch 256 --set snapshot_every=200 --quiet
+expect_ok "train-teacher toy" "$ONESTEP" train-teacher --data toy:moons --out "$T/run" --steps 400 --batch 256 --set snapshot_every=200 --set eval_every=0 --quiet
 py "run directory layout" "import os,json; d='$T/run'; assert os.path.isfile(d+'/config.json') and os.path.isfile(d+'/checkpoints/ckpt-000000400.pt'); assert os.path.isfile(d+'/snapshots/iter-000000400.png'); lines=[json.loads(l) for l in open(d+'/metrics.jsonl')]; assert lines[-1]['iteration']==400 and 'loss' in lines[-1] and 'it_per_s' in lines[-1]"
 expect_ok "timelapse gif" "$ONESTEP" timelapse "$T/run" --out "$T/run.gif" --fps 4
 py "timelapse is a whole GIF" "b=open('$T/run.gif','rb').read(); assert b[:6]==b'GIF89a' and b[-1]==0x3B and b.count(b'\\x21\\xf9\\x04') >= 2, len(b)"

@@ -204,25 +204,86 @@ TEST_P(TwoNetworkMethods, AFailedIterationIsUndoneAsAWhole) {
   auto c = methodConfig(method, 6);
   if (GetParam() == "smm2") c.smm.score_steps = 2;
   auto whole = Run::create(dir / "whole", c);
-  for (int i = 0; i < 6; ++i) whole->step();
+  train(*whole);
 
+  // The rate is raised between iterations 3 and 4 (as the studio applies an edit); the fourth fails, and
+  // train() checkpoints what the run had reached before it reports the failure.
   auto run = Run::create(dir / "run", c);
-  for (int i = 0; i < 3; ++i) run->step();
-  const auto before = values(run->preview(64));
-  run->changeSettings({{key, "1e30"}});
-  const std::string error = errorOf([&] { run->step(); });
+  TrainCallbacks cb;
+  cb.shouldStop = [&] {
+    if (run->iteration() == 3 && run->config().smm.lr_s != 1e30 && run->config().sid.lr_f != 1e30)
+      run->changeSettings({{key, "1e30"}});
+    return false;
+  };
+  const std::string error = errorOf([&] { train(*run, cb); });
   EXPECT_NE(error.find(expected + "; the iteration was undone"), std::string::npos) << error;
   EXPECT_EQ(run->iteration(), 3);
-  EXPECT_EQ(values(run->preview(64)), before);
-  run->changeSettings({{key, "0"}});
-  // The generator's next steps go through the first network, its optimiser state and the random streams:
-  // any of them left as the failed iteration had them makes the trajectories part.
-  for (int i = 0; i < 3; ++i) run->step();
-  EXPECT_EQ(values(whole->preview(64)), values(run->preview(64)));
+  EXPECT_EQ(run->checkpointIteration(), 3);
+  run.reset();
+  // Continued from that checkpoint with the rate back at its default, the run is the uninterrupted one: the
+  // generator's later steps go through the first network, its optimiser state and the random streams, so any
+  // of them kept as the failed iteration left them would make the two part.
+  auto resumed = Run::resume(dir / "run", {{key, "0"}});
+  EXPECT_EQ(resumed->iteration(), 3);
+  train(*resumed);
+  EXPECT_EQ(values(whole->preview(64)), values(resumed->preview(64)));
 }
 
 INSTANTIATE_TEST_SUITE_P(SidAndSmm, TwoNetworkMethods, ::testing::Values("sid", "smm", "smm2"),
                          [](const auto& info) { return info.param; });
+
+// An undo point puts back the parameters and every part of Adam's state (step count, both moments and
+// amsgrad's maximum; beta1 0.9, so the first moment carries over between steps), drops the state a first step
+// created, and stays valid for a second restore.
+TEST(UndoPoint, PutsBackParametersAndAdamState) {
+  torch::manual_seed(1);
+  std::vector<torch::Tensor> params{torch::randn({3, 4}).requires_grad_(true), torch::randn({5}).requires_grad_(true)};
+  torch::optim::Adam adam(params, torch::optim::AdamOptions(0.1).betas({0.9, 0.99}).amsgrad(true));
+  auto stepOnce = [&] {
+    adam.zero_grad();
+    (params[0].pow(3).sum() + params[1].sin().sum()).backward();
+    adam.step();
+  };
+  // Every state tensor by key, with the step count as a tensor.
+  auto state = [&] {
+    std::map<std::string, std::vector<torch::Tensor>> out;
+    for (const auto& [key, entry] : adam.state()) {
+      const auto& s = static_cast<const torch::optim::AdamParamState&>(*entry);
+      out[key] = {torch::tensor(s.step()), s.exp_avg().clone(), s.exp_avg_sq().clone(), s.max_exp_avg_sq().clone()};
+    }
+    return out;
+  };
+  auto sameState = [](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return false;
+    for (const auto& [key, tensors] : a)
+      if (!b.count(key) || !sameValues(tensors, b.at(key))) return false;
+    return true;
+  };
+  training::UndoPoint undo;
+  const auto initial = copies(params);
+  undo.capture(params, adam);
+  stepOnce();
+  ASSERT_EQ(adam.state().size(), 2u);
+  undo.restore(params, adam);
+  EXPECT_TRUE(adam.state().empty());
+  EXPECT_TRUE(sameValues(initial, copies(params)));
+
+  stepOnce();
+  stepOnce();
+  const auto values = copies(params);
+  const auto moments = state();
+  undo.capture(params, adam);
+  stepOnce();
+  ASSERT_FALSE(sameState(moments, state()));
+  undo.restore(params, adam);
+  EXPECT_TRUE(sameValues(values, copies(params)));
+  EXPECT_TRUE(sameState(moments, state()));
+  stepOnce();
+  stepOnce();
+  undo.restore(params, adam);
+  EXPECT_TRUE(sameValues(values, copies(params)));
+  EXPECT_TRUE(sameState(moments, state()));
+}
 
 TEST(MethodSettings, ChangeBetweenIterationsIsAppliedSavedAndLogged) {
   setThreads(0);

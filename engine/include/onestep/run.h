@@ -82,6 +82,7 @@ class Run {
   const std::string& dir() const;       // the run directory
   int64_t iteration() const;            // iterations done
   int64_t samplesSeen() const;          // training samples consumed
+  int64_t checkpointIteration() const;  // iteration of the newest checkpoint written or resumed from; -1: none
   double elapsedSec() const;            // wall time over all sessions of the run
   std::string device() const;           // device in use, e.g. "cpu"
 

@@ -25,8 +25,8 @@ class Method {
  public:
   virtual ~Method() = default;
   // One iteration on a batch from the data source; returns named scalar losses.
-  // Throws Error on a non-finite loss; a step that throws leaves every network and optimiser as it found them
-  // (a method whose iteration steps two networks undoes the first with an UndoPoint).
+  // Throws Error on a non-finite loss; a step that throws leaves every network's parameters and optimiser
+  // state as it found them (a method whose iteration steps two networks undoes the first with an UndoPoint).
   virtual std::map<std::string, double> step(int64_t samplesBefore) = 0;
   // Samples per iteration.
   virtual int64_t batchSize() const = 0;
@@ -68,9 +68,11 @@ void setLearningRate(torch::optim::Adam& optimizer, double lr);
 // nan_to_num on every gradient (the reference implementations do this before each optimiser step).
 void sanitiseGradients(const std::vector<torch::Tensor>& parameters);
 
-// A network's parameters and Adam state, copied before it steps, so that an iteration failing afterwards (a
-// non-finite generator loss once the score net has stepped) can put them back and leave the method unchanged.
-// The copies are reused from one iteration to the next.
+// A network's parameters and Adam state (step count and moments), copied before it steps, so that an iteration
+// failing afterwards (a non-finite generator loss once the score net has stepped) can put them back and leave
+// the method unchanged. Not copied: buffers (the networks trained here change none), gradients (zeroed before
+// every use) and the learning rate (set before every step). The copies are reused from one iteration to the
+// next; they hold three times the network's parameters.
 class UndoPoint {
  public:
   void capture(const std::vector<torch::Tensor>& parameters, const torch::optim::Adam& optimizer);

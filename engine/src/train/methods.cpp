@@ -83,28 +83,35 @@ void sanitiseGradients(const std::vector<torch::Tensor>& parameters) {
     if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 0.0, 0.0);
 }
 
+namespace {
+
+// into = a copy of from, written in place when into already has its shape (no allocation).
+void keepCopy(torch::Tensor& into, const torch::Tensor& from) {
+  if (!from.defined()) {
+    into = torch::Tensor();
+  } else if (into.defined() && into.sizes() == from.sizes() && into.dtype() == from.dtype() &&
+             into.device() == from.device()) {
+    into.copy_(from);
+  } else {
+    into = from.detach().clone();
+  }
+}
+
+}  // namespace
+
 void UndoPoint::capture(const std::vector<torch::Tensor>& parameters, const torch::optim::Adam& optimizer) {
   torch::NoGradGuard guard;
-  auto keep = [](torch::Tensor& into, const torch::Tensor& from) {
-    if (!from.defined()) {
-      into = torch::Tensor();
-    } else if (into.defined() && into.sizes() == from.sizes() && into.device() == from.device()) {
-      into.copy_(from);
-    } else {
-      into = from.detach().clone();
-    }
-  };
   m_values.resize(parameters.size());
-  for (std::size_t i = 0; i < parameters.size(); ++i) keep(m_values[i], parameters[i]);
+  for (std::size_t i = 0; i < parameters.size(); ++i) keepCopy(m_values[i], parameters[i]);
   for (auto it = m_state.begin(); it != m_state.end();)
     it = optimizer.state().count(it->first) ? std::next(it) : m_state.erase(it);
   for (const auto& [key, entry] : optimizer.state()) {
     const auto& from = static_cast<const torch::optim::AdamParamState&>(*entry);
     auto& into = m_state[key];
     into.step(from.step());
-    keep(into.exp_avg(), from.exp_avg());
-    keep(into.exp_avg_sq(), from.exp_avg_sq());
-    keep(into.max_exp_avg_sq(), from.max_exp_avg_sq());
+    keepCopy(into.exp_avg(), from.exp_avg());
+    keepCopy(into.exp_avg_sq(), from.exp_avg_sq());
+    keepCopy(into.max_exp_avg_sq(), from.max_exp_avg_sq());
   }
 }
 
@@ -112,16 +119,21 @@ void UndoPoint::restore(const std::vector<torch::Tensor>& parameters, torch::opt
   torch::NoGradGuard guard;
   if (parameters.size() != m_values.size()) throw Error("internal: undo point of a different network");
   for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].detach().copy_(m_values[i]);
-  // Deep copies, so that this undo point stays valid after the optimiser steps again.
-  auto copy = [](const torch::Tensor& t) { return t.defined() ? t.clone() : torch::Tensor(); };
-  optimizer.state().clear();
+  // State the step created is dropped; the rest is written back into the optimiser's own tensors, so that
+  // restoring allocates nothing (it cannot fail halfway on a full device) and this undo point stays its own.
+  auto& state = optimizer.state();
+  std::vector<std::string> created;
+  for (const auto& entry : state)
+    if (!m_state.count(entry.first)) created.push_back(entry.first);
+  for (const auto& key : created) state.erase(key);
   for (const auto& [key, saved] : m_state) {
-    auto state = std::make_unique<torch::optim::AdamParamState>();
-    state->step(saved.step());
-    state->exp_avg(copy(saved.exp_avg()));
-    state->exp_avg_sq(copy(saved.exp_avg_sq()));
-    state->max_exp_avg_sq(copy(saved.max_exp_avg_sq()));
-    optimizer.state()[key] = std::move(state);
+    auto& entry = state[key];
+    if (!entry) entry = std::make_unique<torch::optim::AdamParamState>();
+    auto& into = static_cast<torch::optim::AdamParamState&>(*entry);
+    into.step(saved.step());
+    keepCopy(into.exp_avg(), saved.exp_avg());
+    keepCopy(into.exp_avg_sq(), saved.exp_avg_sq());
+    keepCopy(into.max_exp_avg_sq(), saved.max_exp_avg_sq());
   }
 }
 

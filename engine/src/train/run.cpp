@@ -67,6 +67,7 @@ class RunImpl {
   std::unique_ptr<training::Method> method;
   int64_t iteration = 0;
   int64_t samples = 0;
+  int64_t checkpointed = -1;  // iteration of the newest checkpoint written or resumed from
   double elapsedBase = 0;   // wall seconds of earlier sessions
   double openedAt = 0;      // nowSec() when this session began
   torch::Tensor evalNoise;      // fixed evaluation noise for snapshots and previews
@@ -215,6 +216,7 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
     training::restoreRng(archive, impl->device);
     impl->iteration = meta.iteration;
     impl->samples = meta.samples;
+    impl->checkpointed = meta.iteration;
     impl->elapsedBase = meta.elapsed;
   }
   impl->trimMetrics(impl->iteration);
@@ -244,6 +246,7 @@ std::string Run::saveCheckpoint() {
   training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), configToJson(r.config), r.shape};
   const std::string path = training::checkpointPath(r.dir, r.iteration);
   training::writeCheckpoint(path, meta, *r.method, r.device);
+  r.checkpointed = r.iteration;
   // A TorchScript generator is also saved as TorchScript, for Python: G(sigma_init * z, sigma_init).
   if (auto* g = r.method->exportable()) g->saveTorchScript(r.dir + "/generator.pt");
   // Keep the newest keep_checkpoints files.
@@ -371,6 +374,7 @@ const RunConfig& Run::config() const { return m_impl->config; }
 const std::string& Run::dir() const { return m_impl->dir; }
 int64_t Run::iteration() const { return m_impl->iteration; }
 int64_t Run::samplesSeen() const { return m_impl->samples; }
+int64_t Run::checkpointIteration() const { return m_impl->checkpointed; }
 double Run::elapsedSec() const { return m_impl->elapsedBase + (nowSec() - m_impl->openedAt); }
 std::string Run::device() const { return m_impl->device.str(); }
 

@@ -66,8 +66,8 @@ class SidMethod : public Method {
     sanitiseGradients(m_fake->parameters());
     setLearningRate(*m_optF, c.lr_f);
     m_fakeUndo.capture(m_fake->parameters(), *m_optF);
-    m_optF->step();
     try {
+      m_optF->step();
       auto losses = generatorStep(samplesBefore, labels);
       losses["loss_fake"] = lossFValue;
       return losses;

@@ -109,7 +109,8 @@ class SmmMethod : public Method {
     (*out)["loss_fake"] = fakeValue;
     if (!std::isfinite(realValue + fakeValue + r1Value))
       throw Error("smm: score-net loss is not finite at score-net step " + std::to_string(k + 1) + " of " +
-                  std::to_string(c.score_steps) + "; the iteration was undone — lower smm.lr_s" +
+                  std::to_string(c.score_steps) +
+                  (*stepped ? "; the iteration was undone" : "; parameters left unchanged") + " — lower smm.lr_s" +
                   (c.score_steps > 1 ? " or smm.score_steps" : ""));
     m_optS->zero_grad();
     lossS.backward();
