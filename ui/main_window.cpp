@@ -123,6 +123,7 @@ MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(
   connect(m_worker, &RunWorker::evaluated, this, &MainWindow::onEvaluated);
   connect(m_worker, &RunWorker::finished, this, &MainWindow::onFinished);
   connect(m_worker, &RunWorker::failed, this, &MainWindow::reportError);
+  connect(m_worker, &RunWorker::trainingFailed, this, [this](qint64 iteration) { m_failedAt = iteration; });
   connect(m_worker, &RunWorker::message, this, [this](const QString& text) {
     statusBar()->showMessage(text, 4000);
     if (text.startsWith(QLatin1String("checkpoint"))) refreshViews(true);  // the model views follow the run
@@ -748,6 +749,7 @@ bool MainWindow::setSettingValue(const QString& key, const QString& value) {
 
 void MainWindow::startRun() {
   if (m_running) return;
+  m_failedAt.reset();
   if (!m_resumeDir.isEmpty()) {
     RunRequest request;
     request.dir = m_resumeDir;
@@ -938,7 +940,13 @@ void MainWindow::onEvaluated(qint64 iteration, const QMap<QString, double>& metr
 
 void MainWindow::onFinished(qint64 iteration, bool stopped) {
   setRunning(false);
-  m_runStatusLabel->setText(tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
+  if (m_failedAt && *m_failedAt < 0)
+    m_runStatusLabel->setText(tr("not started (see the error)"));
+  else if (m_failedAt)  // train() checkpointed what the run had reached; Start resumes it with the edited rows
+    m_runStatusLabel->setText(
+        tr("failed at iteration %1 · edit the settings, then Start continues the run · %2").arg(*m_failedAt).arg(m_runDir));
+  else
+    m_runStatusLabel->setText(tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
   if (!m_runDir.isEmpty() && QFileInfo::exists(m_runDir + QStringLiteral("/config.json"))) m_resumeDir = m_runDir;
   refreshViews(true);
   emit runFinished(iteration, stopped);

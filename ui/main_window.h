@@ -13,6 +13,8 @@
 #include <QThread>
 #include <QVector>
 
+#include <optional>
+
 #include "model_worker.h"
 #include "run_worker.h"
 #include "sample_view.h"
@@ -160,6 +162,7 @@ class MainWindow : public QMainWindow {
   bool m_fillingSettings = false;
   QString m_runDir;
   QString m_resumeDir;  // set by openRunDirectory: Start resumes it
+  std::optional<qint64> m_failedAt;  // the run ended on an error at this iteration (-1: never started)
   QString m_device;
   std::function<void(const QString&)> m_errorReporter;
 

@@ -96,6 +96,7 @@ void RunWorker::start(const RunRequest& request) {
     }
   } catch (const std::exception& e) {
     emit failed(QString::fromLocal8Bit(e.what()));
+    emit trainingFailed(-1);
     emit finished(0, false);
     return;
   }
@@ -165,6 +166,7 @@ void RunWorker::start(const RunRequest& request) {
     emit finished(summary.iteration, summary.stopped);
   } catch (const std::exception& e) {
     emit failed(QString::fromLocal8Bit(e.what()));
+    emit trainingFailed(run->iteration());
     emit finished(run->iteration(), false);
   }
 }

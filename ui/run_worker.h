@@ -59,6 +59,8 @@ class RunWorker : public QObject {
   void settingsRejected(const QStringList& keys);  // the engine refused these (the run is unchanged)
   void message(const QString& text);
   void failed(const QString& message);  // any engine error, as one readable line
+  // Just before finished, when the run ended on an error: at this iteration (-1: it never started).
+  void trainingFailed(qint64 iteration);
   void finished(qint64 iteration, bool stopped);
 
  private:

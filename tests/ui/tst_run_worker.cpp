@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QSignalSpy>
@@ -131,6 +132,30 @@ class TestRunWorker : public QObject {
     qunsetenv("ONESTEP_MODELS_DIR");
     QVERIFY2(reported.contains("teacher"), qPrintable(reported));
     QVERIFY(!window.isRunning());
+  }
+
+  // A run that ends on an error says so in the status bar, not "finished", and Start continues it with the
+  // rows edited since.
+  void failedRunSaysSoAndStartContinuesIt() {
+    QTemporaryDir tmp;
+    MainWindow window(EngineInfo{"v", "t", "cpu", 2, false});
+    QStringList reported;
+    window.setErrorReporter([&](const QString& m) { reported << m; });
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.setSetup("toy:8gaussians", "sid", "", 4, 0, tmp.filePath("run"));
+    QVERIFY(window.setSettingValue("sid.lr_f", "1e30"));
+    QVERIFY(window.setSettingValue("eval_every", "0"));
+    window.startRun();
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(!reported.isEmpty() && reported.last().contains("the iteration was undone"), qPrintable(reported.join(" | ")));
+    auto* label = window.findChild<QLabel*>("statusRunLabel");
+    QVERIFY(label);
+    QVERIFY2(label->text().startsWith("failed at iteration 0 · edit the settings"), qPrintable(label->text()));
+    QVERIFY(window.setSettingValue("sid.lr_f", "0"));
+    window.startRun();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.last().at(0).toLongLong(), 4);
+    QVERIFY2(label->text().startsWith("finished at iteration 4"), qPrintable(label->text()));
   }
 
   void finishedRunReopensWithItsCurves() {
