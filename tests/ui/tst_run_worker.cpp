@@ -123,6 +123,9 @@ class TestRunWorker : public QObject {
     QVERIFY(finished.wait(20000));
     QVERIFY2(reported.contains("nowhere"), qPrintable(reported));
     QVERIFY(!window.isRunning());
+    auto* label = window.findChild<QLabel*>("statusRunLabel");
+    QVERIFY(label);
+    QCOMPARE(label->text(), QString("not started (see the error)"));
     QVERIFY(!QFile::exists(tmp.filePath("run/config.json")));  // a bad spec writes nothing
     // A distillation without a teacher (and none shipped) is refused before anything starts.
     qputenv("ONESTEP_MODELS_DIR", tmp.filePath("no-models").toUtf8());
