@@ -2,6 +2,7 @@
 # The README's method table: for each 2-D toy, a 3000-step teacher and 2000 iterations of every one-step
 # method, each scored by the energy distance of 2000 samples (seed 1) to 2000 data points (seed 100).
 # Usage: benchmarks/methods_table.sh PATH/TO/onestep WORK_DIR [TOYS...]   (prints a Markdown table)
+# METHODS="sct" (say) runs only those methods after each teacher; the default is all four.
 set -euo pipefail
 O=${1:?usage: methods_table.sh PATH/TO/onestep WORK_DIR [toys...]}
 W=${2:?usage: methods_table.sh PATH/TO/onestep WORK_DIR [toys...]}
@@ -22,7 +23,7 @@ for toy in $TOYS; do
   echo "| $toy | data vs data (noise floor) | | | $(ed "$d/floor.npz" "$toy") | |"
   echo "| $toy | teacher, Heun | 3000 | 35 | $(ed "$d/teacher.npz" "$toy") | $t |"
   echo "| $toy | teacher, Euler | 3000 | 1 | $(ed "$d/euler1.npz" "$toy") | |"
-  for m in sid smm ect sct; do
+  for m in ${METHODS:-sid smm ect sct}; do
     teacher="--teacher $d/teacher"; [ "$m" = smm ] && teacher=""
     # shellcheck disable=SC2086
     t=$(timed "$O" distill --method "$m" $teacher --data "toy:$toy" --out "$d/$m" --steps 2000 --quiet --set snapshot_every=0 --set eval_every=0)

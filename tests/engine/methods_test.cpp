@@ -327,6 +327,13 @@ TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
   EXPECT_EQ(run->config().ct.stages, 11);
   EXPECT_DOUBLE_EQ(RunConfig().ct.q, 0.0);
   EXPECT_NE(settingError("ct.q", "1").find("ct.q must be > 1"), std::string::npos);
+  // SCT's reference batch: 4096 extra samples for points unless set; 0 (the batch alone) is kept as given.
+  EXPECT_EQ(RunConfig().sct.ref_batch, -1);
+  EXPECT_EQ(Run::create(dir / "sct", methodConfig("sct", 1))->config().sct.ref_batch, 4096);
+  RunConfig alone = methodConfig("sct", 1);
+  alone.sct.ref_batch = 0;
+  EXPECT_EQ(Run::create(dir / "sct-alone", alone)->config().sct.ref_batch, 0);
+  EXPECT_NE(settingError("sct.ref_batch", "-2").find("sct.ref_batch must be in 0..65536"), std::string::npos);
 }
 
 // The stage stops growing at ct.stages (t - r stops shrinking); -1 lets it grow for as long as the run goes.
@@ -460,6 +467,9 @@ TEST(MethodImages, EveryMethodRunsOnFashionMnist) {
     c.teacher_model = method == "smm" ? "" : dir / "teacher";
     c.net.class_cond = method == "smm";
     c.smm.gen_hidden = 8;
+    if (method == "sct") {  // the auto reference batch for images, before the small one that keeps this test fast
+      EXPECT_EQ(Run::create(dir / "sct-auto", c)->config().sct.ref_batch, 256);
+    }
     c.sct.ref_batch = 8;
     auto run = Run::create(dir / method, c);
     auto s = train(*run);

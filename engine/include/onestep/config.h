@@ -65,7 +65,9 @@ struct ConsistencyConfig {
 
 // Stable Consistency Tuning (Wang et al. 2024): ECT with a reference-batch score-identity target.
 struct SctConfig {
-  int64_t ref_batch = 256;           // data samples in the reference batch (besides each sample's own)
+  int64_t ref_batch = -1;            // data samples in the reference batch besides the training batch; 0 = the batch
+                                     // alone; -1 = auto (256 images; 4096 points, where more references make the
+                                     // target nearer the data's own posterior mean at little cost)
   bool same_class = true;            // class-conditional model: only same-class references count
 };
 

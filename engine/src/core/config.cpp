@@ -70,7 +70,7 @@ void forEachField(Config& c, F&& f) {
   f("ct.sigma_min", c.ct.sigma_min, "ECT/SCT: boundary time where f(x) = x");
   f("ct.sigma_max", c.ct.sigma_max, "ECT/SCT: one-step sampling starts at sigma_max z; 0 = auto (80 images, 10 points)");
   f("ct.t_mid", c.ct.t_mid, "ECT/SCT: intermediate time of two-step sampling");
-  f("sct.ref_batch", c.sct.ref_batch, "SCT: data samples in the reference batch of the target");
+  f("sct.ref_batch", c.sct.ref_batch, "SCT: data samples in the reference batch besides the training batch; 0 = the batch alone, -1 = auto (4096 points, 256 images)");
   f("sct.same_class", c.sct.same_class, "SCT: for a class-conditional model, only same-class references count");
   f("smm.latent", c.smm.latent, "Score Mismatching: generator latent size; 0 = auto (8 points, 64 images)");
   f("smm.gen_hidden", c.smm.gen_hidden, "Score Mismatching: generator width (MLP) or last conv channels; 0 = auto (256, 64)");
@@ -234,7 +234,7 @@ void validateConfig(const RunConfig& c) {
   need(c.ct.ema_halflife > 0, "ct.ema_halflife must be > 0");
   need(c.ct.sigma_min > 0 && c.ct.t_mid > c.ct.sigma_min && (c.ct.sigma_max == 0 || c.ct.sigma_max > c.ct.t_mid),
        "ct needs 0 < sigma_min < t_mid < sigma_max (sigma_max 0 = auto)");
-  need(c.sct.ref_batch >= 0 && c.sct.ref_batch <= 65536, "sct.ref_batch must be in 0..65536");
+  need(c.sct.ref_batch >= -1 && c.sct.ref_batch <= 65536, "sct.ref_batch must be in 0..65536 (-1 = auto)");
   need(c.smm.latent >= 0 && c.smm.latent <= 4096, "smm.latent must be in 0..4096 (0 = auto)");
   need((c.smm.gen_hidden == 0 || c.smm.gen_hidden >= 4) && c.smm.gen_depth >= 1, "smm.gen_hidden must be 0 (auto) or >= 4 and smm.gen_depth >= 1");
   need(c.smm.levels >= 1 && c.smm.levels <= 1000, "smm.levels must be in 1..1000");

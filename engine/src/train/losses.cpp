@@ -41,8 +41,9 @@ torch::Tensor sctDenoised(const torch::Tensor& xT, const torch::Tensor& t, const
                           const torch::Tensor& allowed) {
   auto xf = xT.flatten(1);
   auto rf = refs.flatten(1).to(xf.dtype());
-  auto dist2 = torch::cdist(xf, rf).square();                         // [N, M]
-  auto logits = -dist2 / (2 * t.reshape({-1, 1}).square());
+  // -|x - r|^2 / (2t^2) = (x.r - |r|^2 / 2) / t^2 - |x|^2 / (2t^2): the last term is the same for every reference
+  // of a row and cancels in the softmax, so the logits are one matrix product ([N, M]).
+  auto logits = (torch::matmul(xf, rf.t()) - 0.5 * rf.square().sum(1)) / t.reshape({-1, 1}).square();
   if (allowed.defined()) logits = logits.masked_fill(allowed.logical_not(), -INFINITY);
   // softmax subtracts the row maximum before exp, so far-away references cannot underflow every weight.
   auto w = torch::softmax(logits, 1);

@@ -31,6 +31,7 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.ct.q == 0) c.ct.q = points ? 1.5 : 2.0;
   if (c.ct.stage_samples == 0) c.ct.stage_samples = points ? 40000 : 128000;
   if (c.ct.stages == 0) c.ct.stages = points ? 11 : -1;
+  if (c.sct.ref_batch == -1) c.sct.ref_batch = points ? 4096 : 256;
   if (c.smm.gen_hidden == 0) c.smm.gen_hidden = points ? 256 : 64;
   if (c.smm.latent == 0) c.smm.latent = points ? 8 : 64;
   if (c.smm.lr_g == 0) c.smm.lr_g = points ? 1e-3 : 2.5e-3;
