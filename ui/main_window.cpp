@@ -143,6 +143,7 @@ MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(
     if (!m_replotPending) return;
     m_replotPending = false;
     for (auto* plot : {m_lossPlot, m_fidPlot}) {
+      plot->legend->setVisible(plot->graphCount() > 0);  // an empty legend would be a bare frame in the corner
       plot->rescaleAxes();
       plot->replot(QCustomPlot::rpQueuedReplot);
     }
@@ -563,7 +564,7 @@ QCustomPlot* MainWindow::createPlot(const QString& objectName, const QString& ti
   plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, title, bold));
   plot->xAxis->setLabel(tr("iteration"));
   plot->yAxis->setLabel(yLabel);
-  plot->legend->setVisible(true);
+  plot->legend->setVisible(false);  // shown once the plot has a curve
   plot->legend->setFont(font());
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->setMouseTracking(true);

@@ -60,6 +60,7 @@ class TestMainWindow : public QObject {
     auto* plot = window.findChild<QCustomPlot*>(QStringLiteral("lossPlot"));
     QVERIFY(plot != nullptr);
     QCOMPARE(plot->yAxis->label(), QStringLiteral("loss"));
+    QVERIFY(!plot->legend->visible());  // no curves yet: no empty legend frame
   }
 
   // models/NAME.pt is the shipped teacher of toy:NAME (or of the data spec NAME); the teacher field follows the

@@ -174,6 +174,7 @@ class TestRunWorker : public QObject {
     auto* plot = window.findChild<QCustomPlot*>("lossPlot");
     QVERIFY(plot && plot->graphCount() >= 1);
     QCOMPARE(plot->graph(0)->dataCount(), 3);  // log_every 10 → iterations 10, 20, 30
+    QTRY_VERIFY(plot->legend->visible());  // the legend appears with the first curve
     auto values = [&] {
       QVector<double> v;
       for (auto it = plot->graph(0)->data()->constBegin(); it != plot->graph(0)->data()->constEnd(); ++it) v << it->value;
