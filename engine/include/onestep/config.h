@@ -50,9 +50,9 @@ struct ConsistencyConfig {
   double q = 0.0;                    // each stage s divides t - r by q; 0 = auto (2 images, as ECT; 1.5 points)
   double stage_samples = 0.0;        // training samples per stage; 0 = auto (128000 images, 40000 points)
                                      // (3.2M images on CIFAR-10; points: a smoother schedule of more, smaller
-                                     // steps, stopped at 11 stages, see README)
+                                     // steps, stopped at 11 stages, see docs/methods-on-toys.md)
   int64_t stages = 0;                // stages in all: t - r stops shrinking at the last; 0 = auto (11 points,
-                                     // -1 images), -1 = no limit (long runs at a tiny t - r degrade, see README)
+                                     // -1 images), -1 = no limit (long runs at a tiny t - r degrade, see docs/methods-on-toys.md)
   double huber_c = 0.0;              // pseudo-Huber sqrt(d + c^2) - c on the squared distance d; 0 = L2 norm
   double lr = 1e-4;                  // RAdam learning rate
   double dropout = -1.0;             // dropout of the consistency model; -1 = keep the teacher's (0.2 in ECT)
