@@ -49,13 +49,26 @@ TEST(Losses, EctRMappingByHand) {
   EXPECT_TRUE((r4 < t).all().item<bool>());
 }
 
+TEST(Losses, EctGapIsExactWhereTMinusRCancels) {
+  // Where r is clamped to 0 the gap is t; otherwise t (1 + k sigmoid(-b t)) / q^(stage+1), as t - r in float64.
+  auto t64 = torch::tensor({1.0, 10.0}, torch::kFloat64);
+  auto gap = ectGap(t64, 0, 8, 1, 2);
+  EXPECT_EQ(val(gap, 0), 1.0);
+  EXPECT_NEAR(val(gap, 1), val(t64 - ectR(t64, 0, 8, 1, 2), 1), 1e-12);
+  EXPECT_NEAR(val(ectGap(torch::tensor({10.0}, torch::kFloat64), 2, 8, 1, 2)), 10.0 - 8.7495460, 1e-6);
+  // In float32 at stage 30, t - r rounds to 0 (a loss weight of 1/0); the gap keeps its value.
+  auto t32 = torch::tensor({10.0f});
+  EXPECT_EQ(val(t32 - ectR(t32, 30, 8, 1, 2)), 0.0);
+  const double expected = 10.0 * (1 + 8 / (1 + std::exp(10.0))) / std::pow(2.0, 31);
+  EXPECT_NEAR(val(ectGap(t32, 30, 8, 1, 2)) / expected, 1.0, 1e-5);
+}
+
 TEST(Losses, ConsistencyLossByHand) {
   auto dT = torch::tensor({{3.0, 4.0}}), dR = torch::zeros({1, 2});
-  // d = 25: L2 norm 5, weighted by 1/(t - r) = 1/(2 - 1).
-  EXPECT_NEAR(val(consistencyLoss(dT, dR, torch::tensor({2.0}), torch::tensor({1.0}), 0.0)), 5.0, 1e-6);
-  // Pseudo-Huber with c = 1: sqrt(26) - 1, weighted by 1/(3 - 1).
-  EXPECT_NEAR(val(consistencyLoss(dT, dR, torch::tensor({3.0}), torch::tensor({1.0}), 1.0)), (std::sqrt(26.0) - 1) / 2,
-              1e-6);
+  // d = 25: L2 norm 5, weighted by 1/(t - r) = 1/1.
+  EXPECT_NEAR(val(consistencyLoss(dT, dR, torch::tensor({1.0}), 0.0)), 5.0, 1e-6);
+  // Pseudo-Huber with c = 1: sqrt(26) - 1, weighted by 1/(t - r) = 1/2.
+  EXPECT_NEAR(val(consistencyLoss(dT, dR, torch::tensor({2.0}), 1.0)), (std::sqrt(26.0) - 1) / 2, 1e-6);
 }
 
 TEST(Losses, SctReferenceBatchTarget) {

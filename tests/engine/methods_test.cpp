@@ -444,6 +444,34 @@ TEST(MethodSampling, ConsistencyModelsSampleInOneOrTwoStepsGeneratorsInOne) {
   }
 }
 
+// ECT/SCT tune a class-conditional teacher on the data's labels: data with other classes, or none, is refused
+// by name (it would otherwise index past the teacher's class embedding, or silently tune it unconditionally).
+TEST(MethodSettings, ConsistencyRefusesDataWithOtherClassesThanTheTeacher) {
+  setThreads(0);
+  test::TempDir dir;
+  RunConfig t;
+  t.data = "toy:8gaussians";  // 8 classes: the mode of each point
+  t.steps = 2;
+  t.batch = 16;
+  t.snapshot_every = 0;
+  t.eval_every = 0;
+  t.net.hidden = 16;
+  t.net.class_cond = true;
+  train(*Run::create(dir / "teacher", t));
+  RunConfig c = t;
+  c.method = "ect";
+  c.teacher_model = dir / "teacher";
+  c.net.class_cond = false;
+  EXPECT_NO_THROW(Run::create(dir / "same", c));
+  c.data = "toy:moons";
+  std::string e = errorOf([&] { Run::create(dir / "moons", c); });
+  EXPECT_NE(e.find("conditional on 8 classes but the data 'toy:moons' has 2 classes"), std::string::npos) << e;
+  c.method = "sct";
+  c.data = "toy:swissroll";
+  e = errorOf([&] { Run::create(dir / "swissroll", c); });
+  EXPECT_NE(e.find("has no labels"), std::string::npos) << e;
+}
+
 // On images: the convolutional generator of Score Mismatching, and ECT/SCT (SCT's class-restricted reference
 // batch) on a tiny class-conditional UNet teacher, a few iterations each, sampling the right shape.
 TEST(MethodImages, EveryMethodRunsOnFashionMnist) {

@@ -18,6 +18,13 @@ class ConsistencyMethod : public Method {
                     data::DataSource* data)
       : m_config(config), m_shape(shape), m_device(device), m_data(data), m_sct(config.method == "sct") {
     m_teacher = loadTeacher(config.teacher_model, shape, device);
+    // A class-conditional model is tuned on the data's own labels, so they must be the classes it knows.
+    const int classes = m_teacher->shape().numClasses;
+    if (classes > 0 && classes != shape.numClasses)
+      throw Error(config.method + ": the teacher '" + config.teacher_model + "' is conditional on " +
+                  std::to_string(classes) + " classes but the data '" + config.data + "' has " +
+                  (shape.numClasses > 0 ? std::to_string(shape.numClasses) + " classes" : "no labels") +
+                  "; tune it on data with the same " + std::to_string(classes) + " classes");
     m_model = m_teacher->clone();
     if (config.ct.dropout >= 0 && !m_model->setDropout(config.ct.dropout))
       throw Error("ct.dropout: the dropout of a TorchScript teacher cannot be changed (leave ct.dropout at -1)");
@@ -86,7 +93,7 @@ class ConsistencyMethod : public Method {
       // Boundary condition: where r = 0 the target is the point itself (f(x, 0) = x).
       dR = torch::where(positive.reshape(view), dR, xR);
     }
-    auto loss = consistencyLoss(dT, dR, t, r, c.huber_c).mean();
+    auto loss = consistencyLoss(dT, dR, ectGap(t, stage, c.k, c.b, c.q), c.huber_c).mean();
     const double value = loss.item<double>();
     if (!std::isfinite(value))
       throw Error(m_config.method + ": loss is not finite; parameters left unchanged — lower ct.lr");

@@ -30,11 +30,16 @@ torch::Tensor ectR(const torch::Tensor& t, int64_t stage, double k, double b, do
   return (t * (1 - decay * adj)).clamp_min(0);
 }
 
-torch::Tensor consistencyLoss(const torch::Tensor& dT, const torch::Tensor& dR, const torch::Tensor& t,
-                              const torch::Tensor& r, double huberC) {
+torch::Tensor ectGap(const torch::Tensor& t, int64_t stage, double k, double b, double q) {
+  const double decay = std::pow(q, -static_cast<double>(stage + 1));
+  return torch::minimum(t * (decay * (1 + k * torch::sigmoid(-b * t))), t);
+}
+
+torch::Tensor consistencyLoss(const torch::Tensor& dT, const torch::Tensor& dR, const torch::Tensor& gap,
+                              double huberC) {
   auto d = (dT - dR).square().flatten(1).sum(1);
   auto loss = huberC > 0 ? (d + huberC * huberC).sqrt() - huberC : d.sqrt();
-  return loss / (t - r).reshape({-1});
+  return loss / gap.reshape({-1});
 }
 
 torch::Tensor sctDenoised(const torch::Tensor& xT, const torch::Tensor& t, const torch::Tensor& refs,

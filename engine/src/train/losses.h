@@ -13,11 +13,14 @@ torch::Tensor sidGeneratorLoss(const torch::Tensor& x, const torch::Tensor& yRea
 
 // ECT's r(t) (locuslab/ect ECMLoss.t_to_r_sigmoid): r = t (1 - (1 + k sigmoid(-b t)) / q^(stage+1)), clamped >= 0.
 torch::Tensor ectR(const torch::Tensor& t, int64_t stage, double k, double b, double q);
+// t - r for the same r, computed without the cancellation of subtracting two nearly equal numbers:
+// min(t (1 + k sigmoid(-b t)) / q^(stage+1), t). In float32, t - r itself is 0 from about stage 23 (q = 2).
+torch::Tensor ectGap(const torch::Tensor& t, int64_t stage, double k, double b, double q);
 
 // ECT's loss per sample: pseudo-Huber of the squared distance d = sum over dims (D_t - D_r)^2,
-// sqrt(d + c^2) - c (c = 0: the L2 norm), weighted by 1 / (t - r). t and r are [N].
-torch::Tensor consistencyLoss(const torch::Tensor& dT, const torch::Tensor& dR, const torch::Tensor& t,
-                              const torch::Tensor& r, double huberC);
+// sqrt(d + c^2) - c (c = 0: the L2 norm), weighted by 1 / (t - r); gap is t - r, [N] (ectGap).
+torch::Tensor consistencyLoss(const torch::Tensor& dT, const torch::Tensor& dR, const torch::Tensor& gap,
+                              double huberC);
 
 // SCT's denoised estimate from a reference batch (score identity): x0_hat = sum_i w_i x0_i with
 // w_i = softmax_i(-|x_t - x0_i|^2 / (2 t^2)). xT [N, ...], t [N], refs [M, ...]; `allowed` is a bool [N, M]
