@@ -71,6 +71,14 @@ TEST(Config, ValidationNamesTheSetting) {
   c.net.dropout = 1.5;
   EXPECT_THROW(validateConfig(c), Error);
   c = RunConfig{};
+  c.sid.loss_scale = 0;
+  try {
+    validateConfig(c);
+    FAIL() << "sid.loss_scale 0 must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sid.loss_scale must be > 0"), std::string::npos) << e.what();
+  }
+  c = RunConfig{};
   EXPECT_NO_THROW(validateConfig(c));
   EXPECT_GT(listSettings(c).size(), 20u);
 }

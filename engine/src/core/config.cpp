@@ -247,6 +247,7 @@ void validateConfig(const RunConfig& c) {
   need(c.smm.lr_halflife >= 0, "smm.lr_halflife must be >= 0 (0 = constant)");
   need(c.sid.alpha >= 0, "sid.alpha must be >= 0");
   need(c.sid.sigma_init > 0, "sid.sigma_init must be > 0");
+  need(c.sid.loss_scale > 0, "sid.loss_scale must be > 0 (0 would leave the generator untrained)");
   need(c.sid.t_max > 0 && c.sid.t_max <= 1, "sid.t_max must be in (0, 1]");
   need(c.sid.lr_g >= 0 && c.sid.lr_f >= 0, "sid.lr_g and sid.lr_f must be >= 0 (0 = auto)");
   need(c.sid.ema_halflife > 0, "sid.ema_halflife must be > 0");

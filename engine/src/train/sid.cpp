@@ -86,10 +86,12 @@ class SidMethod : public Method {
     auto x = generateWith(*m_generator, z, labels);
     std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
     view[0] = b;
-    const auto& sc = m_config.sampler;
-    const double a = std::pow(sc.sigma_max, 1.0 / sc.rho), bmin = std::pow(sc.sigma_min, 1.0 / sc.rho);
+    // EDM's Karras curve (sigma 0.002..80, rho 7), fixed: the sampler.* settings are for teacher previews and
+    // must not move SiD's training noise levels.
+    constexpr double kSigmaMin = 0.002, kSigmaMax = 80.0, kRho = 7.0;
+    const double a = std::pow(kSigmaMax, 1.0 / kRho), bmin = std::pow(kSigmaMin, 1.0 / kRho);
     auto t = torch::rand({b}, opts) * c.t_max;
-    auto sigma = (a + (1 - t) * (bmin - a)).pow(sc.rho);
+    auto sigma = (a + (1 - t) * (bmin - a)).pow(kRho);
     auto xt = x + sigma.reshape(view) * torch::randn_like(x);
     // The teacher's and the fake score's parameters take no step here, but gradients flow through their inputs.
     auto yReal = m_teacher->denoise(xt, sigma, labels);
