@@ -357,6 +357,36 @@ TEST(MethodSettings, ConsistencyStageStopsAtTheLastStage) {
   }
 }
 
+// Far past the stage where t - r cancels in float32 (stage 30 from the second iteration), training goes on with
+// a finite loss: the loss weight uses the exact gap, where 1/(t - r) would be infinite and stop the run.
+TEST(MethodSettings, ConsistencyLossStaysFiniteAtTinyStages) {
+  setThreads(0);
+  test::TempDir dir;
+  auto c = methodConfig("ect", 3);
+  c.ct.q = 2;
+  c.ct.stages = -1;
+  c.ct.stage_samples = static_cast<double>(c.batch) / 30.5;  // iteration 2 starts at stage 30
+  auto run = Run::create(dir / "run", c);
+  EXPECT_EQ(train(*run).iteration, 3);
+}
+
+// SiD's training noise levels are EDM's, whatever sampler the run previews its teacher with.
+TEST(MethodSettings, SidTrainingIgnoresThePreviewSampler) {
+  setThreads(0);
+  test::TempDir dir;
+  std::vector<std::vector<float>> previews;
+  for (double sigmaMax : {80.0, 20.0}) {
+    auto c = methodConfig("sid", 2);
+    c.sampler.sigma_max = sigmaMax;
+    c.eval_every = 0;
+    const std::string name = "run" + std::to_string(previews.size());
+    auto run = Run::create(dir / name, c);
+    train(*run);
+    previews.push_back(values(run->preview(64)));
+  }
+  EXPECT_EQ(previews[0], previews[1]);
+}
+
 // Score Mismatching's two stabilisers: smm.score_steps score-net steps (each on a fresh real batch) per
 // generator step, and smm.lr_halflife, which halves both learning rates every so many samples.
 TEST(MethodSettings, SmmScoreStepsAndLearningRateHalfLife) {

@@ -13,6 +13,12 @@ torch::Tensor perSample(const torch::Tensor& v, const torch::Tensor& like) {
   return v.reshape(view);
 }
 
+// (1 + k sigmoid(-b t)) / q^(stage+1): the fraction of t between r and t, before r is clamped at 0.
+torch::Tensor ectStepFraction(const torch::Tensor& t, int64_t stage, double k, double b, double q) {
+  const double decay = std::pow(q, -static_cast<double>(stage + 1));
+  return decay * (1 + k * torch::sigmoid(-b * t));
+}
+
 }  // namespace
 
 torch::Tensor sidGeneratorLoss(const torch::Tensor& x, const torch::Tensor& yReal, const torch::Tensor& yFake,
@@ -25,14 +31,11 @@ torch::Tensor sidGeneratorLoss(const torch::Tensor& x, const torch::Tensor& yRea
 }
 
 torch::Tensor ectR(const torch::Tensor& t, int64_t stage, double k, double b, double q) {
-  const double decay = std::pow(q, -static_cast<double>(stage + 1));
-  auto adj = 1 + k * torch::sigmoid(-b * t);
-  return (t * (1 - decay * adj)).clamp_min(0);
+  return (t * (1 - ectStepFraction(t, stage, k, b, q))).clamp_min(0);
 }
 
 torch::Tensor ectGap(const torch::Tensor& t, int64_t stage, double k, double b, double q) {
-  const double decay = std::pow(q, -static_cast<double>(stage + 1));
-  return torch::minimum(t * (decay * (1 + k * torch::sigmoid(-b * t))), t);
+  return torch::minimum(t * ectStepFraction(t, stage, k, b, q), t);
 }
 
 torch::Tensor consistencyLoss(const torch::Tensor& dT, const torch::Tensor& dR, const torch::Tensor& gap,
