@@ -9,7 +9,7 @@ the same figures as fresh data and a uniform ring: the share of each mode (8 x i
 how many points lie farther than 0.2 (4 standard deviations) from every mode, the 5th-95th percentile of
 the radius, and the median distance along the circle to the nearest mode (about 0.034 for the data, 0.155
 for a uniform ring): a mode structure, a ring, or bridges between the modes.
-Usage: /usr/bin/python3 benchmarks/energy_of_shapes.py [--seed S] [--describe FILE.npz ...]"""
+Usage: /usr/bin/python3 benchmarks/energy_of_shapes.py [--seed S] [--mode-std S ...] [--describe FILE.npz ...]"""
 import argparse
 
 import numpy as np
@@ -65,8 +65,12 @@ def load_points(path):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--mode-std", type=float, action="append", default=[], metavar="S",
+                   help="also score modes of this standard deviation (repeatable)")
     p.add_argument("--describe", nargs="+", metavar="FILE.npz", help="describe these 8 Gaussians sample files")
     args = p.parse_args()
+    if any(not (s > 0) for s in args.mode_std):
+        p.error(f"--mode-std must be > 0, got {args.mode_std}")
     rng = np.random.default_rng(args.seed)
     n = 2000
     if args.describe:
@@ -86,6 +90,7 @@ def main():
         ("one mode with twice its share", eight_gaussians(rng, n, weights=doubled)),
         ("a uniform ring through the modes", ring(rng, n)),
     ]
+    shapes += [(f"modes of std {s:g}", eight_gaussians(rng, n, std=s)) for s in args.mode_std]
     for name, x in shapes:
         print(f"{name:36s} {energy(x, data):.4f}")
 
