@@ -29,6 +29,8 @@ import argparse
 
 import numpy as np
 
+from energy_of_shapes import centres
+
 
 def sigmas(levels=10, beta_min=1e-4, beta_max=0.02):
     beta = np.linspace(beta_min, beta_max, levels)
@@ -67,8 +69,8 @@ def generator_slope(s, f, sigma_list, quad):
     return total / len(sigma_list)
 
 
-EIGHT_STD = 0.05
-EIGHT_CENTRES = 0.8 * np.stack([np.cos(np.arange(8) * np.pi / 4), np.sin(np.arange(8) * np.pi / 4)], 1)
+EIGHT_STD = 0.05  # toy:8gaussians' mode width, as energy_of_shapes.py draws it
+EIGHT_CENTRES = centres(np.arange(8))
 
 
 def mixture_ideal_score(y, sigma, f):
@@ -127,7 +129,7 @@ def main():
     ap.add_argument("--dim", type=int, default=2, choices=[1, 2], help="dimensions of the data (the toys: 2)")
     ap.add_argument("--beta-min", type=float, default=1e-4, help="smm.beta_min (default: the engine's)")
     ap.add_argument("--beta-max", type=float, default=0.02, help="smm.beta_max (default: the engine's)")
-    ap.add_argument("--eight-gaussians", action="store_true", help="toy:8gaussians instead of one Gaussian")
+    ap.add_argument("--eight-gaussians", action="store_true", help="toy:8gaussians instead of one Gaussian (--widths, --dim, --points do not apply)")
     ap.add_argument("--samples", type=int, default=200000, help="--eight-gaussians: Monte Carlo samples per level")
     ap.add_argument("--points", type=int, default=0,
                     help="Gauss-Hermite points per coordinate (default: 80 in 1-D, 16 in 2-D)")
