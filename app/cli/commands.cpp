@@ -176,6 +176,7 @@ int runSample(const Args& a) {
   o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
   o.sampler = a.get("sampler", "");
   o.steps = static_cast<int>(a.getInt("steps", 0));
+  o.tMid = a.getDouble("t-mid", 0);
   o.classLabel = a.getInt("class", -1);
   o.ema = !a.has("no-ema");
   o.device = a.get("device", "auto");
@@ -481,6 +482,7 @@ const std::vector<Command>& commands() {
          {"out", "PATH", ".npz, .png or a directory"},
          {"sampler", "NAME", "heun or euler (default: the run's, heun)"},
          {"steps", "K", "teachers: schedule steps (default 18 = 35 NFE with Heun); generators: 1, or 2 for ect/sct"},
+         {"t-mid", "T", "ect/sct with --steps 2: the intermediate time (default: the run's ct.t_mid)"},
          {"class", "C", "class label for conditional models (default: random)"},
          {"no-ema", "", "use the online weights instead of the EMA"},
          {"device", "D", "auto, cpu, cuda"},
@@ -492,7 +494,8 @@ const std::vector<Command>& commands() {
         {},
         false,
         "  onestep sample --model runs/teacher-8g --n 2000 --out teacher.npz\n"
-        "  onestep sample --model runs/fmnist --n 64 --sampler euler --steps 40 --out grid.png\n"},
+        "  onestep sample --model runs/fmnist --n 64 --sampler euler --steps 40 --out grid.png\n"
+        "  onestep sample --model runs/ect-8g --steps 2 --t-mid 0.4 --out ect.npz\n"},
        runSample},
       {{"info",
         "PATH|SPEC | --settings",

@@ -104,6 +104,10 @@ for m in sid smm ect sct; do
 done
 expect_ok "sample ect in two steps" "$ONESTEP" sample --model "$T/ect" --n 100 --steps 2 --out "$T/ect2.npz" --json
 py "two steps are 2 NFE" "import json; assert json.load(open('$T/out'))['nfe']==2"
+expect_ok "sample ect with another t_mid" "$ONESTEP" sample --model "$T/ect" --n 100 --steps 2 --t-mid 0.3 --out "$T/ect2b.npz"
+py "t_mid changes the second step" "import numpy as n; a=n.load('$T/ect2.npz')['arr_0']; b=n.load('$T/ect2b.npz')['arr_0']; assert a.shape==b.shape and not n.allclose(a, b)"
+expect_error "t_mid outside the run's times refused" 1 "t_mid 20 must lie between" "$ONESTEP" sample --model "$T/ect" --steps 2 --t-mid 20 --out "$T/x.npz"
+expect_error "t_mid for a generator refused" 1 "t_mid.*a sid run" "$ONESTEP" sample --model "$T/sid" --t-mid 0.3 --out "$T/x.npz"
 expect_error "generator in two steps refused" 1 "sid.*one step" "$ONESTEP" sample --model "$T/sid" --steps 2 --out "$T/x.npz"
 expect_error "distill without teacher" 2 "method ect needs --teacher" "$ONESTEP" distill --method ect --data toy:moons --out "$T/x1"
 expect_error "smm takes no teacher" 2 "smm trains from scratch" "$ONESTEP" distill --method smm --teacher "$T/run" --data toy:moons --out "$T/x2"

@@ -454,12 +454,28 @@ TEST(MethodSampling, ConsistencyModelsSampleInOneOrTwoStepsGeneratorsInOne) {
   o.n = 50;
   o.steps = 2;
   EXPECT_EQ(sampleModel(dir / "ect", o).nfe, 2);
+  // The two-step intermediate time can be chosen when sampling: the run's own t_mid reproduces the default.
+  const auto twoSteps = sampleModel(dir / "ect", o).samples.points;
+  o.tMid = ect->config().ct.t_mid;
+  EXPECT_EQ(sampleModel(dir / "ect", o).samples.points, twoSteps);
+  o.tMid = 0.3;
+  EXPECT_NE(sampleModel(dir / "ect", o).samples.points, twoSteps);
+  o.tMid = ect->config().ct.sigma_max;  // must lie strictly inside (sigma_min, sigma_max)
+  EXPECT_THROW(sampleModel(dir / "ect", o), Error);
+  o.tMid = 0.3;
+  o.steps = 1;  // t_mid means nothing in one step
+  EXPECT_THROW(sampleModel(dir / "ect", o), Error);
+  o.tMid = 0;
   o.steps = 3;
   EXPECT_THROW(sampleModel(dir / "ect", o), Error);
   auto sid = Run::create(dir / "sid", methodConfig("sid", 1));
   train(*sid);
   o.steps = 2;
   EXPECT_THROW(sampleModel(dir / "sid", o), Error);
+  o.steps = 1;
+  o.tMid = 0.3;
+  EXPECT_THROW(sampleModel(dir / "sid", o), Error);
+  o.tMid = 0;
   // A distillation without a teacher, or with a teacher of another shape, is refused by name.
   auto c = methodConfig("ect", 1);
   c.teacher_model = "";

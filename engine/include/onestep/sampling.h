@@ -15,6 +15,7 @@ struct SampleOptions {
   uint64_t seed = 0;              // seeds the initial noise (generated on the CPU, so equal across devices)
   std::string sampler = "";       // "heun" | "euler"; empty = the run's configured sampler
   int steps = 0;                  // schedule steps N; 0 = the run's configured steps
+  double tMid = 0;                // ECT/SCT two-step sampling: intermediate time; 0 = the run's ct.t_mid
   int64_t classLabel = -1;        // class for conditional models; -1 = uniformly random classes
   bool ema = true;                // use the EMA weights where the model has them
   std::string device = "auto";    // "auto", "cpu", "cuda"

@@ -101,6 +101,7 @@ namespace onestep {
 SampleResult sampleModel(const std::string& model, const SampleOptions& options, const SampleProgress& progress) {
   if (options.n <= 0) throw Error("sample: n must be >= 1");
   if (options.batch <= 0) throw Error("sample: batch must be >= 1");
+  if (options.tMid < 0) throw Error("sample: t_mid must be > 0 (0 = the run's ct.t_mid)");
   const torch::Device device(resolveDevice(options.device));
   auto m = api::loadModel(model, device, options.shape);
   SamplerConfig sampler = m.config.sampler;
@@ -108,6 +109,13 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   if (options.steps > 0) sampler.steps = options.steps;
   if (sampler.sampler != "heun" && sampler.sampler != "euler")
     throw Error("sampler '" + sampler.sampler + "': expected heun or euler");
+  if (options.tMid > 0) {
+    const bool consistency = m.method && (m.config.method == "ect" || m.config.method == "sct");
+    if (!consistency)
+      throw Error("sample: t_mid is the intermediate time of ECT/SCT two-step sampling; '" + model + "' is " +
+                  (m.method ? "a " + m.config.method + " run" : "a TorchScript file"));
+    if (options.steps != 2) throw Error("sample: t_mid applies to two-step sampling; give steps 2 with it");
+  }
   const int classes = m.method ? m.method->numClasses() : m.shape.numClasses;
   // The generator's input noise (a latent vector for Score Mismatching, else sample-shaped).
   auto sampleDims = m.shape.batchShape(1);
@@ -141,6 +149,7 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
       g.sampler = sampler;
       g.ema = options.ema;
       g.steps = options.steps;
+      g.tMid = options.tMid;
       // A second generator step re-noises with its own per-sample noise, also a function of (seed, i) only.
       if (options.steps == 2) g.stepNoise = api::sampleNoise(sampleDims, api::stepNoiseSeed(options.seed), first, b);
       x = m.method->generate(noise, labels, g, &result.nfe);

@@ -3,6 +3,7 @@
 // ECT's target point by one from a variance-reduced score estimate over a reference batch (ALGORITHMS.md).
 // The consistency model f starts as a copy of the teacher and is tuned on data; one iteration = one update.
 #include <cmath>
+#include <sstream>
 
 #include "onestep/error.h"
 #include "train/losses.h"
@@ -11,6 +12,12 @@
 
 namespace onestep::training {
 namespace {
+
+std::string formatNumber(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
 
 class ConsistencyMethod : public Method {
  public:
@@ -128,11 +135,15 @@ class ConsistencyMethod : public Method {
     f.setTraining(false);
     torch::Tensor cond = numClasses() > 0 && labels.defined() ? labels.to(m_device) : torch::Tensor();
     const auto& c = m_config.ct;
+    const double tMid = options.tMid > 0 ? options.tMid : c.t_mid;
+    if (steps == 2 && !(tMid > c.sigma_min && tMid < c.sigma_max))
+      throw Error(m_config.method + ": t_mid " + formatNumber(tMid) + " must lie between the run's sigma_min " +
+                  formatNumber(c.sigma_min) + " and sigma_max " + formatNumber(c.sigma_max));
     auto x = evaluate(f, noise.to(m_device) * c.sigma_max, c.sigma_max, cond);
     if (steps == 2) {
       // Second step: re-noise to t_mid and denoise again (ECT's two-step sampler).
       auto n = options.stepNoise.defined() ? options.stepNoise.to(m_device) : torch::randn_like(x);
-      x = evaluate(f, x + c.t_mid * n, c.t_mid, cond);
+      x = evaluate(f, x + tMid * n, tMid, cond);
     }
     if (nfe) *nfe = steps;
     return x;

@@ -18,6 +18,7 @@ struct GenerateOptions {
   SamplerConfig sampler;  // the teacher's sampler (multi-step methods)
   bool ema = true;        // use the EMA weights
   int steps = 0;          // generator steps (consistency models: 1 or 2); 0 = the method's default
+  double tMid = 0;        // consistency models' two-step intermediate time; 0 = the config's ct.t_mid
   torch::Tensor stepNoise;  // noise of a second generator step, like `noise` (undefined: drawn from the default generator)
 };
 
