@@ -217,35 +217,6 @@ int runInfo(const Args& a) {
   return 0;
 }
 
-// ---- energy -----------------------------------------------------------------------------------------
-
-int runEnergy(const Args& a) {
-  const int64_t n = a.getInt("n", 2000);
-  const uint64_t seed = static_cast<uint64_t>(a.getInt("seed", 0));
-  setThreads(0);
-  // The sets open as for `fid` (an NPZ contributes its first n, a data spec draws n); only points apply.
-  SetOptions o;
-  o.extractor = "raw";
-  o.n = n;
-  o.seed = seed;
-  auto openPoints = [&](const std::string& spec) {
-    auto set = openMetricSet(spec, o);
-    if (!set.points) throw Error("energy: '" + spec + "' is not a point set (the energy distance is for [N,D] points)");
-    return *set.points;
-  };
-  auto x = openPoints(a.positional()[0]);
-  o.seed = seed + 1;
-  auto y = openPoints(a.positional()[1]);
-  const double e = energyDistance(x, y);
-  if (a.has("json")) {
-    std::cout << Json{{"energy_distance", e}, {"n_a", x.count()}, {"n_b", y.count()}}.dump() << "\n";
-  } else {
-    std::printf("energy distance %.6g (n = %lld vs %lld)\n", e, static_cast<long long>(x.count()),
-                static_cast<long long>(y.count()));
-  }
-  return 0;
-}
-
 int runTimelapse(const Args& a) {
   a.require({"out"});
   const std::string out = a.get("out");
@@ -276,7 +247,49 @@ SetOptions setOptions(const Args& a) {
   o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
   o.device = a.get("device", "auto");
   o.steps = static_cast<int>(a.getInt("steps", 0));
+  o.tMid = a.getDouble("t-mid", 0);
   return o;
+}
+
+// --steps and --t-mid say how a model set is sampled; with no model among the sets they would mean nothing.
+void requireModelForSampling(const Args& a, std::initializer_list<const MetricSet*> sets) {
+  for (const auto* s : sets)
+    if (s->source == "model") return;
+  for (const char* opt : {"steps", "t-mid"})
+    if (a.has(opt))
+      throw UsageError(std::string("--") + opt + " applies to a model or run set, and no set here is one");
+}
+
+// ---- energy -----------------------------------------------------------------------------------------
+
+int runEnergy(const Args& a) {
+  const int64_t n = a.getInt("n", 2000);
+  const uint64_t seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  setThreads(0);
+  // The sets open as for `fid` (an NPZ contributes its first n, a data spec draws n); only points apply.
+  SetOptions o = setOptions(a);
+  o.extractor = "raw";
+  o.n = n;
+  o.seed = seed;
+  auto openPoints = [&](const std::string& spec) {
+    auto set = openMetricSet(spec, o);
+    if (!set.points) throw Error("energy: '" + spec + "' is not a point set (the energy distance is for [N,D] points)");
+    return set;
+  };
+  const auto setA = openPoints(a.positional()[0]);
+  o.seed = seed + 1;
+  const auto setB = openPoints(a.positional()[1]);
+  requireModelForSampling(a, {&setA, &setB});
+  const auto& x = *setA.points;
+  const auto& y = *setB.points;
+  const double e = energyDistance(x, y);
+  if (a.has("json")) {
+    std::cout << Json{{"energy_distance", e}, {"n_a", x.count()}, {"n_b", y.count()}}.dump() << "\n";
+  } else {
+    std::printf("energy distance %.6g (n = %lld vs %lld)\n", e, static_cast<long long>(x.count()),
+                static_cast<long long>(y.count()));
+  }
+  return 0;
 }
 
 MetricSet openSetWithProgress(const std::string& spec, const SetOptions& o, bool quiet) {
@@ -307,6 +320,7 @@ int runFid(const Args& a) {
   if (o.extractor == "auto" && !setA.extractor.empty()) o.extractor = setA.extractor;
   o.seed += 1;  // a data spec on both sides gives two independent draws
   auto setB = openSetWithProgress(a.positional()[1], o, quiet);
+  requireModelForSampling(a, {&setA, &setB});
   auto r = compareSets(setA, setB, !a.has("no-kid"), !a.has("no-pr"));
   if (a.has("json")) {
     std::cout << reportJson(r).dump() << "\n";
@@ -328,6 +342,7 @@ int runFidStats(const Args& a) {
   auto options = setOptions(a);
   options.shippedStats = false;  // always computed, so the shipped statistics can be remade by this command
   auto set = openSetWithProgress(a.positional()[0], options, a.has("quiet"));
+  requireModelForSampling(a, {&set});
   saveStats(a.get("out"), set.stats);
   if (a.has("json")) {
     std::cout << Json{{"out", a.get("out")}, {"dim", set.stats.dim}, {"n", set.stats.count},
@@ -507,19 +522,22 @@ const std::vector<Command>& commands() {
         "  onestep info runs/teacher-8g\n  onestep info fashion-mnist\n  onestep info --settings\n"},
        runInfo},
       {{"energy",
-        "SET_A SET_B [--n N] [--seed S]",
-        "Energy distance between two point sets (NPZ files of [N,D] points, or data specs drawn with --seed and "
-        "--seed+1).",
+        "SET_A SET_B [--n N] [--seed S] [--steps K] [--t-mid T]",
+        "Energy distance between two point sets: NPZ files of [N,D] points, data specs drawn with --seed and\n"
+        "--seed+1, or 2-D models/runs (sampled with the same seeds).",
         {{"n", "N", "samples per set (default 2000; an NPZ contributes its first N)"},
-         {"seed", "S", "seed for data specs (default 0)"},
+         {"seed", "S", "seed for data specs and model noise (default 0)"},
+         {"steps", "K", "model sets: sampler/generator steps (default: the model's)"},
+         {"t-mid", "T", "model sets, ect/sct with --steps 2: the intermediate time (default: the run's ct.t_mid)"},
          {"json", "", "print the result as JSON on stdout"}},
         {"SET_A", "SET_B"},
         false,
         "  onestep energy teacher.npz toy:8gaussians --seed 100\n"
-        "  onestep energy toy:8gaussians toy:8gaussians   # the noise floor\n"},
+        "  onestep energy toy:8gaussians toy:8gaussians   # the noise floor\n"
+        "  onestep energy runs/ect-8g toy:8gaussians --steps 2 --t-mid 0.2\n"},
        runEnergy},
       {{"fid",
-        "SET_A SET_B [--features raw|builtin|inception:FILE] [--n N] [--json]",
+        "SET_A SET_B [--features raw|builtin|inception:FILE] [--n N] [--steps K] [--t-mid T] [--json]",
         "FID between two sets (A the reference), with KID, precision/recall where both sides have samples and the\n"
         "energy distance for points. A SET is an NPZ of samples (arr_0: [N,D] points or uint8 NHWC images), a folder\n"
         "of images, a statistics NPZ (mu, sigma), a data spec (fashion-mnist, toy:moons, ...) or a model/run (sampled).\n"
@@ -528,6 +546,7 @@ const std::vector<Command>& commands() {
          {"n", "N", "samples per set (default: all of a file or folder, 10000 from data or a model)"},
          {"seed", "S", "seed of data draws and model noise (set B uses S+1; default 0)"},
          {"steps", "K", "model sets: sampler/generator steps (default: the model's)"},
+         {"t-mid", "T", "model sets, ect/sct with --steps 2: the intermediate time (default: the run's ct.t_mid)"},
          {"no-kid", "", "skip KID"},
          {"no-pr", "", "skip precision/recall"},
          {"device", "D", "auto, cpu, cuda"},
@@ -548,6 +567,7 @@ const std::vector<Command>& commands() {
          {"n", "N", "samples (default: all of a file or folder, 10000 from data or a model)"},
          {"seed", "S", "seed of data draws and model noise (default 0)"},
          {"steps", "K", "model sets: sampler/generator steps"},
+         {"t-mid", "T", "model sets, ect/sct with --steps 2: the intermediate time"},
          {"device", "D", "auto, cpu, cuda"},
          {"threads", "T", "LibTorch threads"},
          {"quiet", "", "no progress bar"},

@@ -106,6 +106,12 @@ expect_ok "sample ect in two steps" "$ONESTEP" sample --model "$T/ect" --n 100 -
 py "two steps are 2 NFE" "import json; assert json.load(open('$T/out'))['nfe']==2"
 expect_ok "sample ect with another t_mid" "$ONESTEP" sample --model "$T/ect" --n 100 --steps 2 --t-mid 0.3 --out "$T/ect2b.npz"
 py "t_mid changes the second step" "import numpy as n; a=n.load('$T/ect2.npz')['arr_0']; b=n.load('$T/ect2b.npz')['arr_0']; assert a.shape==b.shape and not n.allclose(a, b)"
+# A run scored directly is sampled as `sample` would sample it: the same seed, steps and t_mid.
+expect_ok "energy of the ect run at t_mid 0.3" "$ONESTEP" energy "$T/ect" toy:moons --n 100 --steps 2 --t-mid 0.3 --json
+cp "$T/out" "$T/e_run.json"
+expect_ok "energy of its samples" "$ONESTEP" energy "$T/ect2b.npz" toy:moons --n 100 --json
+py "a run set scores as its samples" "import json; a=json.load(open('$T/e_run.json'))['energy_distance']; b=json.load(open('$T/out'))['energy_distance']; assert a==b, (a, b)"
+expect_error "t_mid with no model set refused" 2 "t-mid applies to a model or run set" "$ONESTEP" energy "$T/ect2b.npz" toy:moons --t-mid 0.3
 expect_error "t_mid outside the run's times refused" 1 "t_mid 20 must lie between" "$ONESTEP" sample --model "$T/ect" --steps 2 --t-mid 20 --out "$T/x.npz"
 expect_error "t_mid for a generator refused" 1 "t_mid.*a sid run" "$ONESTEP" sample --model "$T/sid" --t-mid 0.3 --out "$T/x.npz"
 expect_error "generator in two steps refused" 1 "sid.*one step" "$ONESTEP" sample --model "$T/sid" --steps 2 --out "$T/x.npz"
@@ -150,6 +156,7 @@ PYEOF
   expect_ok "sample TorchScript" "$ONESTEP" sample --model "$T/gauss.pt" --n 4000 --steps 40 --out "$T/g.npz"
   py "TorchScript samples have std 0.5" "import numpy as n; a=n.load('$T/g.npz')['arr_0']; assert abs(a.std()-0.5) < 0.03, a.std()"
   expect_ok "info TorchScript" "$ONESTEP" info "$T/gauss.pt"
+  expect_error "t_mid for a TorchScript file refused" 1 "t_mid.*gauss.pt' is a TorchScript file" "$ONESTEP" sample --model "$T/gauss.pt" --steps 2 --t-mid 0.3 --out "$T/x.npz"
   expect_error "wrong-shaped TorchScript" 1 "wrong.pt.*expected the input's shape" "$ONESTEP" sample --model "$T/wrong.pt" --out "$T/w.npz"
 fi
 

@@ -74,6 +74,7 @@ struct SetOptions {
   std::string device = "auto";
   int steps = 0;             // model sampling: generator/sampler steps (0 = the model's default)
   std::string sampler;       // model sampling: teacher sampler ("" = the run's)
+  double tMid = 0;           // model sampling: ECT/SCT two-step intermediate time (0 = the run's ct.t_mid)
   bool shippedStats = true;  // fashion-mnist?split=test with builtin features: use the shipped statistics
 };
 

@@ -105,6 +105,7 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
     so.device = options.device;
     so.steps = options.steps;
     so.sampler = options.sampler;
+    so.tMid = options.tMid;
     samples = sampleModel(spec, so, progress).samples;
   } else if (isDir(spec)) {
     set.source = "folder";
