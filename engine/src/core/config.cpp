@@ -44,7 +44,7 @@ void forEachField(Config& c, F&& f) {
   f("teacher.lr", c.teacher.lr, "Adam learning rate; 0 = auto (1e-3 MLP, 2e-4 UNet)");
   f("teacher.lr_rampup", c.teacher.lr_rampup, "samples over which the learning rate ramps up from 0");
   f("teacher.ema_halflife", c.teacher.ema_halflife, "EMA half-life in samples");
-  f("teacher.ema_rampup", c.teacher.ema_rampup, "EMA half-life at most this fraction of samples seen (0 = off)");
+  f("teacher.ema_rampup", c.teacher.ema_rampup, "every EMA (teacher and generators): half-life at most this fraction of samples seen (0 = off)");
   f("teacher.p_mean", c.teacher.p_mean, "mean of ln(sigma) during training");
   f("teacher.p_std", c.teacher.p_std, "standard deviation of ln(sigma) during training");
   f("teacher.sigma_data", c.teacher.sigma_data, "data standard deviation of the preconditioning");
@@ -55,7 +55,7 @@ void forEachField(Config& c, F&& f) {
   f("sid.lr_g", c.sid.lr_g, "SiD generator learning rate; 0 = auto (1e-4 MLP, 1e-5 UNet)");
   f("sid.lr_f", c.sid.lr_f, "SiD fake-score learning rate; 0 = auto (same as sid.lr_g)");
   f("sid.loss_scale", c.sid.loss_scale, "SiD generator loss scale (x100 in the reference)");
-  f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples");
+  f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("ct.p_mean", c.ct.p_mean, "ECT/SCT: mean of ln(t)");
   f("ct.p_std", c.ct.p_std, "ECT/SCT: standard deviation of ln(t)");
   f("ct.k", c.ct.k, "ECT/SCT: r(t) = t (1 - (1 + k sigmoid(-b t)) / q^(stage+1))");
@@ -66,7 +66,7 @@ void forEachField(Config& c, F&& f) {
   f("ct.huber_c", c.ct.huber_c, "ECT/SCT: pseudo-Huber c (0 = L2 norm)");
   f("ct.lr", c.ct.lr, "ECT/SCT: RAdam learning rate");
   f("ct.dropout", c.ct.dropout, "ECT/SCT: dropout of the consistency model (-1 = the teacher's)");
-  f("ct.ema_halflife", c.ct.ema_halflife, "ECT/SCT: EMA half-life in samples");
+  f("ct.ema_halflife", c.ct.ema_halflife, "ECT/SCT: EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("ct.sigma_min", c.ct.sigma_min, "ECT/SCT: boundary time where f(x) = x");
   f("ct.sigma_max", c.ct.sigma_max, "ECT/SCT: one-step sampling starts at sigma_max z; 0 = auto (80 images, 10 points)");
   f("ct.t_mid", c.ct.t_mid, "ECT/SCT: intermediate time of two-step sampling");
@@ -82,7 +82,7 @@ void forEachField(Config& c, F&& f) {
   f("smm.lr_s", c.smm.lr_s, "Score Mismatching: score-net lr; 0 = auto (same as smm.lr_g)");
   f("smm.r1_gamma", c.smm.r1_gamma, "Score Mismatching: lazy R1 weight");
   f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");
-  f("smm.ema_halflife", c.smm.ema_halflife, "Score Mismatching: generator EMA half-life in samples");
+  f("smm.ema_halflife", c.smm.ema_halflife, "Score Mismatching: generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("smm.score_steps", c.smm.score_steps, "Score Mismatching: score-net steps per generator step");
   f("smm.lr_halflife", c.smm.lr_halflife,
     "Score Mismatching: both learning rates halve every this many samples, counted from the run's start "
