@@ -462,6 +462,8 @@ TEST(MethodSampling, ConsistencyModelsSampleInOneOrTwoStepsGeneratorsInOne) {
   EXPECT_NE(sampleModel(dir / "ect", o).samples.points, twoSteps);
   o.tMid = ect->config().ct.sigma_max;  // must lie strictly inside (sigma_min, sigma_max)
   EXPECT_THROW(sampleModel(dir / "ect", o), Error);
+  o.tMid = -0.3;  // 0 means the run's own; a negative time is refused
+  EXPECT_THROW(sampleModel(dir / "ect", o), Error);
   o.tMid = 0.3;
   o.steps = 1;  // t_mid means nothing in one step
   EXPECT_THROW(sampleModel(dir / "ect", o), Error);

@@ -101,7 +101,7 @@ namespace onestep {
 SampleResult sampleModel(const std::string& model, const SampleOptions& options, const SampleProgress& progress) {
   if (options.n <= 0) throw Error("sample: n must be >= 1");
   if (options.batch <= 0) throw Error("sample: batch must be >= 1");
-  if (options.tMid < 0) throw Error("sample: t_mid must be > 0 (0 = the run's ct.t_mid)");
+  if (options.tMid < 0) throw Error("sample: t_mid must be positive, or 0 for the run's ct.t_mid");
   const torch::Device device(resolveDevice(options.device));
   auto m = api::loadModel(model, device, options.shape);
   SamplerConfig sampler = m.config.sampler;
