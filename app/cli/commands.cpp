@@ -625,15 +625,18 @@ const std::vector<Command>& commands() {
        runTimelapse},
       {{"export",
         "--model RUN_DIR|CHECKPOINT --out FILE.pt",
-        "A teacher as one small checkpoint for sampling and distilling from: its config and EMA weights, without\n"
-        "the optimiser and online weights (a quarter of a training checkpoint). It cannot be resumed.",
-        {{"model", "PATH", "a teacher run directory (its latest checkpoint) or checkpoint"},
+        "A teacher or a one-step generator as one small checkpoint for sampling (and a teacher for distilling from):\n"
+        "its config and EMA weights, without the optimiser and online weights. It cannot be resumed. A generator\n"
+        "keeps naming its teacher (by its shipped name, or by absolute path), which Compare loads beside it.",
+        {{"model", "PATH", "a run directory (its latest checkpoint) or checkpoint of a teacher, sid, ect, sct or smm run"},
          {"out", "FILE", "*.pt, written atomically; an existing file is refused"}},
         {},
         false,
         "  onestep export --model runs/teacher-8g --out teacher-8g.pt\n"
+        "  onestep export --model runs/sid-fmnist --out fashion-mnist-sid.pt\n"
         "  onestep distill --method sid --teacher teacher-8g.pt --data toy:8gaussians --out runs/sid-8g\n"},
        runExport},
+      modelsCommand(),
   };
   return kCommands;
 }

@@ -15,4 +15,7 @@ struct Command {
 // Every subcommand, in the order of the top-level help.
 const std::vector<Command>& commands();
 
+// `onestep models` (models_command.cpp).
+Command modelsCommand();
+
 }  // namespace onestep::cli

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 # --- help ---------------------------------------------------------------------------------------
 expect_ok "top-level help" "$ONESTEP" --help
-for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe timelapse export; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
+for c in data train-teacher distill sample info energy fid fid-stats train-features sweep-nfe timelapse export models; do expect_ok "$c --help" "$ONESTEP" "$c" --help; done
 expect_error "no command" 2 "usage" "$ONESTEP"
 expect_error "unknown option" 2 "unknown option --stepz" "$ONESTEP" train-teacher --out "$T/x" --stepz 3
 
@@ -129,6 +129,53 @@ py "changed setting saved and run continued" "import json; c=json.load(open('$T/
 expect_error "a failing distillation stops with the reason" 1 "generator loss is not finite; the iteration was undone" "$ONESTEP" distill --method sid --out "$T/sid" --resume --steps 50 --set sid.lr_f=1e30 --quiet
 if grep -qx "the run is kept at iteration 40 of 50; continue with: onestep distill --method sid --out $T/sid --resume \[--set key=value\]" "$T/err"; then pass "a failed run says where it was kept"; else fail "a failed run says where it was kept: $(cat "$T/err")"; fi
 expect_ok "a failed run continues with a lower rate" "$ONESTEP" distill --method sid --out "$T/sid" --resume --set sid.lr_f=0 --quiet
+# --- exported generators: EMA weights only, sampling exactly as their runs --------------------------
+for m in sid smm ect; do
+  expect_ok "export $m" "$ONESTEP" export --model "$T/$m" --out "$T/$m-export.pt"
+  expect_ok "sample $m run" "$ONESTEP" sample --model "$T/$m" --n 500 --out "$T/$m-run.npz"
+  expect_ok "sample exported $m" "$ONESTEP" sample --model "$T/$m-export.pt" --n 500 --out "$T/$m-export.npz" --json
+  py "exported $m samples as its run, in one step" "import json, numpy as n; assert json.load(open('$T/out'))['nfe']==1; assert (n.load('$T/$m-run.npz')['arr_0']==n.load('$T/$m-export.npz')['arr_0']).all()"
+  py "exported $m is under half a checkpoint" "import os, glob; a=os.path.getsize('$T/$m-export.pt'); b=os.path.getsize(sorted(glob.glob('$T/$m/checkpoints/*.pt'))[-1]); assert a < b/2, (a, b)"
+done
+expect_ok "sample exported ect in two steps" "$ONESTEP" sample --model "$T/ect-export.pt" --n 100 --steps 2 --out "$T/ect2-export.npz"
+py "exported ect's two steps are its run's" "import numpy as n; assert (n.load('$T/ect2.npz')['arr_0']==n.load('$T/ect2-export.npz')['arr_0']).all()"
+expect_ok "info exported sid" "$ONESTEP" info "$T/sid-export.pt"
+py "an exported generator names its teacher by absolute path" "import json, os; t=json.load(open('$T/out'))['config']['teacher_model']; assert os.path.isabs(t) and os.path.samefile(t, '$T/run'), t"
+
+# --- shipped models by name --------------------------------------------------------------------------
+mkdir -p "$T/shipped"
+cp "$T/teacher.pt" "$T/shipped/moons.pt"
+cat > "$T/shipped/models.json" <<JSONEOF
+{"models": [
+ {"name": "moons", "file": "moons.pt", "kind": "teacher", "method": "teacher", "data": "toy:moons", "nfe": 35,
+  "metric": "energy", "value": 0.001, "eval_n": 2000, "command": "onestep export --model RUN --out moons.pt"},
+ {"name": "moons-sid", "file": "moons-sid.pt", "kind": "generator", "method": "sid", "data": "toy:moons", "nfe": 1,
+  "metric": "energy", "value": 0.002, "eval_n": 2000, "command": "onestep export --model SID_RUN --out moons-sid.pt"}
+]}
+JSONEOF
+export ONESTEP_MODELS_DIR="$T/shipped"
+expect_ok "models lists the shipped files" "$ONESTEP" models --json
+py "models JSON: only files that exist, with size and figure" "import json; j=json.load(open('$T/out')); m=j['models']; assert [x['name'] for x in m]==['moons'], m; assert m[0]['bytes']>1000 and m[0]['kind']=='teacher' and m[0]['value']==0.001 and m[0]['command']"
+expect_ok "distill from a teacher by name" "$ONESTEP" distill --method sid --teacher moons --data toy:moons --out "$T/sid-named" --steps 10 --batch 64 --quiet
+py "the run names its teacher as given" "import json; assert json.load(open('$T/sid-named/config.json'))['teacher_model']=='moons'"
+expect_ok "export a generator of a shipped teacher" "$ONESTEP" export --model "$T/sid-named" --out "$T/shipped/moons-sid.pt"
+expect_ok "info of the exported generator" "$ONESTEP" info "$T/shipped/moons-sid.pt"
+py "it names its teacher by name" "import json; assert json.load(open('$T/out'))['config']['teacher_model']=='moons'"
+mkdir -p "$T/elsewhere"
+expect_ok "sample a generator by name from another folder" env -C "$T/elsewhere" "$ONESTEP" sample --model moons-sid --n 100 --out g.npz --json
+py "by name: one step, 100 points" "import json, numpy as n; assert json.load(open('$T/out'))['nfe']==1; assert n.load('$T/elsewhere/g.npz')['arr_0'].shape==(100,2)"
+expect_ok "energy of a generator by name" "$ONESTEP" energy moons-sid toy:moons --n 200 --json
+expect_ok "info of a generator by name" "$ONESTEP" info moons-sid
+py "info by name: the sid model" "import json; j=json.load(open('$T/out')); assert j['method']=='sid' and j['name']=='moons-sid'"
+expect_ok "models lists the new generator" "$ONESTEP" models
+if grep -q "^moons-sid *generator *sid" "$T/out"; then pass "models table row of the generator"; else fail "models table: $(cat "$T/out")"; fi
+mkdir -p "$T/elsewhere/moons-sid"
+expect_error "a path wins over a name" 1 "moons-sid.*without config.json" env -C "$T/elsewhere" "$ONESTEP" sample --model moons-sid --n 10 --out g2.npz
+expect_error "an unknown name says what was expected" 1 "nope-sid.*not found.*shipped name" "$ONESTEP" sample --model nope-sid --n 10 --out "$T/x.npz"
+echo '{"models": [{"name": "x"}]}' > "$T/shipped/models.json"
+expect_error "a damaged list is named" 1 "models.json.*lacks a field" "$ONESTEP" models
+unset ONESTEP_MODELS_DIR
+
 py "the continued run finishes" "import json; l=[json.loads(x) for x in open('$T/sid/metrics.jsonl')]; assert l[-1]['iteration']==50, l[-1]"
 
 # --- TorchScript denoisers -----------------------------------------------------------------------

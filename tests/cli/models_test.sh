@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
-# The shipped teachers (models/): every file models/README.md lists exists, loads as a teacher of its data and
-# scores what the README says (energy distance of 2000 Heun samples, seed 1, against 2000 data points, seed 100).
+# The shipped models (models/): every row of models.json, as `onestep models --json` lists it, is a file that
+# loads as a model of its kind, method and data, is named in models/README.md, and re-measures as recorded:
+# - images: FID with the built-in features against the test split, `eval_n` samples (`fid --seed 0` samples the
+#   model with seed 1), within 2 % + 0.01;
+# - points: energy distance of 2000 samples (seed 1) against 2000 data points (seed 100), within 2e-4.
 # Usage: models_test.sh PATH/TO/onestep PATH/TO/models
 ONESTEP=${1:?usage: models_test.sh PATH/TO/onestep MODELS_DIR}
 MODELS=${2:?usage: models_test.sh PATH/TO/onestep MODELS_DIR}
 source "$(dirname "$0")/lib.sh"
+export ONESTEP_MODELS_DIR="$MODELS"
 
-# Rows: | `NAME.pt` | `toy:NAME` | network | iterations | seed | energy | size |  (toys)
-#       | `NAME.pt` | `DATA` | network | iterations | seed | FID of 1000 | FID of 10 000 | size |  (images)
-mapfile -t rows < <(grep -E '^\| `[a-z0-9-]+\.pt` \|' "$MODELS/README.md")
-[ "${#rows[@]}" -ge 6 ] && pass "README lists the shipped teachers (${#rows[@]})" || fail "README lists ${#rows[@]} teachers"
+expect_ok "models --json" "$ONESTEP" models --json
+cp "$T/out" "$T/models.json"
+py "every listed file is there" "import json; l=json.load(open('$MODELS/models.json'))['models']; m=json.load(open('$T/models.json'))['models']; assert [x['name'] for x in l]==[x['name'] for x in m], 'missing files'"
+py "at least the six teachers" "import json; m=json.load(open('$T/models.json'))['models']; assert sum(x['kind']=='teacher' for x in m) >= 6"
+py "under 40 MB in all" "import json; m=json.load(open('$T/models.json'))['models']; s=sum(x['bytes'] for x in m); assert s < 40e6, s"
+mapfile -t rows < <($PY -c "import json
+for m in json.load(open('$T/models.json'))['models']: print(m['name'], m['kind'], m['method'], m['data'], m['nfe'], m['metric'], m['value'], m['eval_n'], m['file'])")
 for row in "${rows[@]}"; do
-  file=$(echo "$row" | cut -d'`' -f2); data=$(echo "$row" | cut -d'`' -f4)
-  claimed=$(echo "$row" | awk -F'|' '{gsub(/ /, "", $7); print $7}')
-  expect_ok "$file: info" "$ONESTEP" info "$MODELS/$file"
-  py "$file: a teacher of $data" "import json; j=json.load(open('$T/out')); assert j['config']['method']=='teacher' and j['config']['data']=='$data', j['config']['method']"
-  if [ "${data#toy:}" = "$data" ]; then
-    # An image teacher: FID of 1000 Heun samples (`fid --seed 0` samples the model with seed 1) against the
-    # test split, as make_models.sh measures it.
-    expect_ok "$file: fid" "$ONESTEP" fid "$data?split=test" "$MODELS/$file" --n 1000 --seed 0 --no-kid --no-pr --quiet --json
-    py "$file: FID as the README says ($claimed)" "import json; f=json.load(open('$T/out'))['fid']; assert abs(f - $claimed) < 0.02 * $claimed + 0.01, f"
+  read -r name kind method data nfe metric value n file <<<"$row"
+  # Generators by name, as users call them; a teacher by file, since where a set may be data its name is the data.
+  ref=$name; [ "$kind" = teacher ] && ref=$file
+  if grep -q "\`$name\`" "$MODELS/README.md"; then pass "$name: in models/README.md"; else fail "$name: not in models/README.md"; fi
+  expect_ok "$name: info" "$ONESTEP" info "$ref"
+  py "$name: a $method model of $data" "import json; c=json.load(open('$T/out'))['config']; assert c['method']=='$method' and c['data']=='$data', (c['method'], c['data'])"
+  if [ "$metric" = fid ]; then
+    expect_ok "$name: fid" "$ONESTEP" fid "$data?split=test" "$ref" --n "$n" --seed 0 --no-kid --no-pr --quiet --json
+    py "$name: FID as recorded ($value)" "import json; f=json.load(open('$T/out'))['fid']; assert abs(f - $value) < 0.02 * $value + 0.01, f"
     continue
   fi
-  expect_ok "$file: sample" "$ONESTEP" sample --model "$MODELS/$file" --n 2000 --seed 1 --out "$T/s.npz" --quiet
-  expect_ok "$file: energy" "$ONESTEP" energy "$T/s.npz" "$data" --seed 100 --json
-  py "$file: energy distance as the README says ($claimed)" "import json; e=json.load(open('$T/out'))['energy_distance']; assert abs(e - $claimed) < 2e-4, e"
+  expect_ok "$name: sample" "$ONESTEP" sample --model "$ref" --n "$n" --seed 1 --out "$T/s.npz" --quiet --json
+  py "$name: $nfe NFE" "import json; assert json.load(open('$T/out'))['nfe']==$nfe"
+  expect_ok "$name: energy" "$ONESTEP" energy "$T/s.npz" "$data" --n "$n" --seed 100 --json
+  py "$name: energy distance as recorded ($value)" "import json; e=json.load(open('$T/out'))['energy_distance']; assert abs(e - $value) < 2e-4, e"
 done
 
 echo "$((checks - failures)) passed, $failures failed"

@@ -134,6 +134,10 @@ struct SettingInfo {
 
 // Every setting of a config with its current value.
 std::vector<SettingInfo> listSettings(const RunConfig& config);
+// The config with its automatic settings (batch 0, sid.lr_g 0, net.arch auto, ...) filled in as a run on its data
+// would fill them (they depend on points against images, which the spec's toy: prefix tells; the data is not
+// opened); the settings only a running run decides (eval_every -1, device auto) stay as they are.
+RunConfig resolvedConfig(const RunConfig& config);
 // Sets one setting from text ("teacher.lr", "2e-4"); throws Error on an unknown key or a bad value.
 void applySetting(RunConfig& config, const std::string& key, const std::string& value);
 // Checks ranges and combinations; throws Error naming the setting and what is expected.

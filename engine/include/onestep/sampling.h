@@ -38,9 +38,11 @@ using SampleProgress = std::function<void(int64_t done, int64_t total)>;
 SampleResult sampleModel(const std::string& model, const SampleOptions& options,
                          const SampleProgress& progress = {});
 
-// A teacher (run directory or checkpoint) as one small file for sampling and distilling from: its config and
-// EMA weights, without the optimiser, online weights or anything needed to resume. The file is a checkpoint
-// that every command taking a model or --teacher accepts. Written atomically; an existing file is refused.
+// A teacher or a generator (run directory or checkpoint) as one small file for sampling (and a teacher for
+// distilling from): its config and EMA weights, without the optimiser, online weights or anything needed to
+// resume. A generator's config keeps its teacher: by shipped name when it is one, else by absolute path. The
+// file is a checkpoint that every command taking a model or --teacher accepts. Written atomically; an existing
+// file is refused.
 struct ExportSummary {
   std::string file;       // the checkpoint that was read
   int64_t iteration = 0;  // its iteration

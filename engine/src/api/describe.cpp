@@ -9,6 +9,7 @@
 #include "onestep/data.h"
 #include "onestep/error.h"
 #include "onestep/sampling.h"
+#include "onestep/shipped.h"
 
 namespace onestep {
 namespace {
@@ -70,6 +71,9 @@ std::string describe(const std::string& target) {
     } else {
       j = modelJson(target);
     }
+  } else if (const std::string shipped = shippedModelForSet(target); !shipped.empty()) {
+    j = modelJson(shipped);  // a shipped model by name
+    j["name"] = target;
   } else {
     DataInfo info;
     try {

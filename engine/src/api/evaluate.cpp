@@ -14,6 +14,7 @@
 #include "onestep/error.h"
 #include "onestep/metrics.h"
 #include "onestep/sampling.h"
+#include "onestep/shipped.h"
 
 namespace onestep {
 namespace {
@@ -97,7 +98,8 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
   MetricSet set;
   set.name = spec;
   SampleSet samples;
-  if (isModelPath(spec)) {
+  const std::string shipped = shippedModelForSet(spec);  // "fashion-mnist-sid": a shipped model by name
+  if (!shipped.empty() || isModelPath(spec)) {
     set.source = "model";
     SampleOptions so;
     so.n = options.n > 0 ? options.n : kDefaultDraw;
@@ -106,7 +108,7 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
     so.steps = options.steps;
     so.sampler = options.sampler;
     so.tMid = options.tMid;
-    samples = sampleModel(spec, so, progress).samples;
+    samples = sampleModel(shipped.empty() ? spec : shipped, so, progress).samples;
   } else if (isDir(spec)) {
     set.source = "folder";
     samples = readImageFolder(spec, options.n);

@@ -9,6 +9,7 @@
 #include "io/samples.h"
 #include "onestep/error.h"
 #include "onestep/runtime.h"
+#include "onestep/shipped.h"
 
 namespace onestep::api {
 
@@ -44,8 +45,9 @@ bool isCheckpointFile(const std::string& path) {
   return archive.try_read("format", v) && v.isString() && v.toStringRef() == training::kCheckpointFormat;
 }
 
-LoadedModel loadModel(const std::string& path, torch::Device device, const std::vector<int64_t>& shapeFallback) {
+LoadedModel loadModel(const std::string& given, torch::Device device, const std::vector<int64_t>& shapeFallback) {
   LoadedModel m;
+  const std::string path = resolveModelPath(given);  // a shipped name ("fashion-mnist-sid") is its file
   std::string file = path;
   if (isDir(path)) {
     if (!isFile(path + "/config.json"))
@@ -54,7 +56,7 @@ LoadedModel loadModel(const std::string& path, torch::Device device, const std::
     if (all.empty()) throw Error("model '" + path + "': the run has no checkpoint yet (train it first)");
     file = all.back();
   } else if (!isFile(path)) {
-    throw Error("model '" + path + "': not found (expected a run directory, a checkpoint or a TorchScript .pt file)");
+    throw Error("model '" + path + "': not found (expected a run directory, a checkpoint, a TorchScript .pt file or a shipped name: onestep models)");
   }
   m.file = file;
   if (isCheckpointFile(file)) {
@@ -166,6 +168,22 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   return result;
 }
 
+namespace {
+
+// How an exported generator names its teacher: a shipped model's name when the path is one, else the absolute path.
+std::string teacherReference(const std::string& teacher) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string file = resolveModelPath(teacher);
+  const fs::path canonical = fs::weakly_canonical(fs::path(file), ec);
+  if (ec) return teacher;
+  for (const auto& shipped : shippedModels())
+    if (fs::weakly_canonical(fs::path(shipped.file), ec) == canonical && !ec) return shipped.name;
+  return canonical.string();
+}
+
+}  // namespace
+
 ExportSummary exportModel(const std::string& model, const std::string& out) {
   if (out.size() < 4 || out.compare(out.size() - 3, 3, ".pt") != 0)
     throw Error("export: the output '" + out + "' must end in .pt");
@@ -173,10 +191,17 @@ ExportSummary exportModel(const std::string& model, const std::string& out) {
   const torch::Device cpu(torch::kCPU);
   auto m = api::loadModel(model, cpu, {});
   if (m.kind != "checkpoint") throw Error("export: '" + model + "' is a TorchScript file already; use it as it is");
-  if (m.config.method != "teacher")
-    throw Error("export: '" + model + "' is a " + m.config.method +
-                " run; only teachers are exported (a distilled generator needs its teacher: keep its run directory)");
-  training::writeCheckpoint(out, m.meta, *m.method, cpu, /*forSampling=*/true);
+  if (m.method->exportable())
+    throw Error("export: '" + model + "' distils a TorchScript teacher; its generator is the run's generator.pt already");
+  training::CheckpointMeta meta = m.meta;
+  if (!m.config.teacher_model.empty()) {
+    // A generator keeps naming its teacher (Compare and the score fields load it). A shipped teacher is named by
+    // its name, so the file works wherever the shipped models are; any other teacher by its absolute path.
+    RunConfig config = m.config;
+    config.teacher_model = teacherReference(config.teacher_model);
+    meta.configJson = configToJson(config);
+  }
+  training::writeCheckpoint(out, meta, *m.method, cpu, /*forSampling=*/true);
   ExportSummary s;
   s.file = m.file;
   s.iteration = m.meta.iteration;

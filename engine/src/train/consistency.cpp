@@ -159,12 +159,21 @@ class ConsistencyMethod : public Method {
     archive.write("optimizer", optim);
   }
 
+  // An exported consistency model: the EMA weights only (the teacher is named by the config, as in training).
+  void saveForSampling(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive ema;
+    m_ema->save(ema);
+    archive.write("ema", ema);
+  }
+
   void load(torch::serialize::InputArchive& archive) override {
     torch::serialize::InputArchive model, ema, optim;
-    archive.read("model", model);
     archive.read("ema", ema);
-    m_model->load(model);
     m_ema->load(ema);
+    if (archive.try_read("model", model))
+      m_model->load(model);
+    else
+      m_model->copyFrom(*m_ema);  // exported: the EMA weights are the online model too
     if (archive.try_read("optimizer", optim)) m_opt->load(optim);
     m_model->to(m_device);
     m_ema->to(m_device);

@@ -38,6 +38,23 @@ void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   if (c.smm.lr_s == 0) c.smm.lr_s = c.smm.lr_g;
 }
 
+}  // namespace onestep::training
+
+namespace onestep {
+
+RunConfig resolvedConfig(const RunConfig& config) {
+  RunConfig c = config;
+  // The automatic values depend only on points against images, which the spec says without opening the data.
+  nets::SampleShape shape;
+  shape.kind = c.data.rfind("toy:", 0) == 0 ? "points" : "images";
+  training::resolveAutoSettings(c, shape);
+  return c;
+}
+
+}  // namespace onestep
+
+namespace onestep::training {
+
 std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
                                    data::DataSource* data) {
   if (config.method == "teacher") return makeTeacherMethod(config, shape, device, data);

@@ -126,14 +126,27 @@ class SidMethod : public Method {
     archive.write("optimizer_f", of);
   }
 
+  // An exported generator: the EMA weights only (the teacher is named by the config, as in training).
+  void saveForSampling(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive e;
+    m_ema->save(e);
+    archive.write("ema", e);
+  }
+
   void load(torch::serialize::InputArchive& archive) override {
-    torch::serialize::InputArchive g, f, e, og, of;
-    archive.read("generator", g);
-    archive.read("fake_score", f);
+    torch::serialize::InputArchive g, f, e;
+    torch::serialize::InputArchive og, of;
     archive.read("ema", e);
+    m_ema->load(e);
+    if (!archive.try_read("generator", g)) {
+      // Exported: the EMA weights are the generator too; the fake score stays the teacher's copy.
+      m_generator->copyFrom(*m_ema);
+      for (auto* d : {m_generator.get(), m_fake.get(), m_ema.get()}) d->to(m_device);
+      return;
+    }
+    archive.read("fake_score", f);
     m_generator->load(g);
     m_fake->load(f);
-    m_ema->load(e);
     if (archive.try_read("optimizer_g", og)) m_optG->load(og);
     if (archive.try_read("optimizer_f", of)) m_optF->load(of);
     for (auto* d : {m_generator.get(), m_fake.get(), m_ema.get()}) d->to(m_device);

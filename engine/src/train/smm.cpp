@@ -169,14 +169,27 @@ class SmmMethod : public Method {
     archive.write("optimizer_s", os);
   }
 
+  // An exported generator: the EMA generator only (no score net: it samples, it does not train).
+  void saveForSampling(torch::serialize::OutputArchive& archive) const override {
+    torch::serialize::OutputArchive e;
+    m_ema->save(e);
+    archive.write("ema", e);
+  }
+
   void load(torch::serialize::InputArchive& archive) override {
     torch::serialize::InputArchive g, s, e, og, os;
-    archive.read("generator", g);
-    archive.read("score", s);
     archive.read("ema", e);
+    m_ema->load(e);
+    if (!archive.try_read("generator", g)) {  // exported: the EMA weights are the online generator too
+      torch::serialize::InputArchive again;
+      archive.read("ema", again);
+      m_gen->load(again);
+      for (auto* m : {m_gen.get(), m_score.get(), m_ema.get()}) m->to(m_device);
+      return;
+    }
+    archive.read("score", s);
     m_gen->load(g);
     m_score->load(s);
-    m_ema->load(e);
     if (archive.try_read("optimizer_g", og)) m_optG->load(og);
     if (archive.try_read("optimizer_s", os)) m_optS->load(os);
     for (auto* m : {m_gen.get(), m_score.get(), m_ema.get()}) m->to(m_device);
