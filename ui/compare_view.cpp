@@ -47,6 +47,11 @@ CompareView::CompareView(ModelWorker* worker, QWidget* parent) : QWidget(parent)
   m_seed = new QSpinBox;
   m_seed->setObjectName(QStringLiteral("compareSeed"));
   m_seed->setRange(0, 1 << 30);
+  m_class = new QComboBox;
+  m_class->setObjectName(QStringLiteral("compareClass"));
+  m_class->setToolTip(tr("Class-conditional models: the grid cycles through every class, or shows one"));
+  m_class->addItem(tr("all classes"));
+  m_class->setEnabled(false);
   auto* go = new QPushButton(tr("Compare"));
   go->setObjectName(QStringLiteral("compareButton"));
   controls->addWidget(new QLabel(tr("Teacher sampler")));
@@ -57,6 +62,8 @@ CompareView::CompareView(ModelWorker* worker, QWidget* parent) : QWidget(parent)
   controls->addWidget(m_count);
   controls->addWidget(new QLabel(tr("seed")));
   controls->addWidget(m_seed);
+  controls->addWidget(new QLabel(tr("class")));
+  controls->addWidget(m_class);
   controls->addWidget(go);
   controls->addStretch(1);
   layout->addLayout(controls);
@@ -106,11 +113,13 @@ CompareView::CompareView(ModelWorker* worker, QWidget* parent) : QWidget(parent)
   m_chart->xAxis->setScaleType(QCPAxis::stLogarithmic);
   m_chart->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
   m_chart->yAxis->setLabel(tr("FID"));
+  m_chart->xAxis->setRange(0.8, 45);  // 1 to 35 NFE, also before the first curve
+  m_chart->yAxis->setRange(1, 1000);
   // Log scale: a few-step teacher can be thousands of times worse than the one-step generator.
   m_chart->yAxis->setScaleType(QCPAxis::stLogarithmic);
   m_chart->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
   m_chart->yAxis->setNumberFormat(QStringLiteral("gb"));
-  m_chart->legend->setVisible(true);
+  m_chart->legend->setVisible(false);  // shown with the first curve: an empty legend is a bare frame
   auto* chartSide = new QVBoxLayout;
   m_chartButton = new QPushButton(tr("FID vs NFE"));
   m_chartButton->setObjectName(QStringLiteral("nfeChartButton"));
@@ -127,6 +136,7 @@ CompareView::CompareView(ModelWorker* worker, QWidget* parent) : QWidget(parent)
   layout->addLayout(chartRow, 2);
 
   connect(go, &QPushButton::clicked, this, &CompareView::compare);
+  connect(m_class, &QComboBox::activated, this, &CompareView::compare);
   connect(m_chartButton, &QPushButton::clicked, this, &CompareView::computeChart);
   connect(m_worker, &ModelWorker::replied, this, &CompareView::onReply);
 }
@@ -163,6 +173,9 @@ void CompareView::compare() {
   t.sampler = m_sampler->currentData().toString();
   t.steps = m_steps->value();
   t.keepDenoised = true;
+  // The same classes for teacher and generator: sample i is class i mod K (a row of every class), or the chosen one.
+  for (int i = 0; m_info.numClasses > 0 && i < t.n; ++i)
+    t.labels.append(m_class->currentIndex() > 0 ? m_class->currentIndex() - 1 : i % m_info.numClasses);
   if (!t.model.isEmpty()) m_worker->post(t);
   else m_teacherCaption->setText(tr("No teacher: %1 trains its generator from data alone").arg(QString::fromStdString(m_info.method)));
   if (denoiser) {
@@ -175,6 +188,7 @@ void CompareView::compare() {
   g.n = t.n;
   g.seed = t.seed;
   g.steps = 1;
+  g.labels = t.labels;
   g.reload = m_reload;
   m_worker->post(g);
   if (m_info.maxSteps == 2) {
@@ -229,6 +243,12 @@ void CompareView::onReply(const ModelReply& reply) {
     m_teacher = QString::fromStdString(m_info.teacher);
     if (m_steps->value() == 18 && m_info.multiStep) m_steps->setValue(m_info.samplerSteps);
     m_gen2Column->setVisible(m_info.maxSteps == 2);
+    if (m_class->count() != m_info.numClasses + 1) {
+      m_class->clear();
+      m_class->addItem(tr("all classes"));
+      for (int c = 0; c < m_info.numClasses; ++c) m_class->addItem(tr("class %1").arg(c));
+    }
+    m_class->setEnabled(m_info.numClasses > 0);
     m_chart->yAxis->setLabel(m_info.points ? tr("energy distance") : tr("FID"));
     m_header->setText(m_info.multiStep
                           ? tr("%1 is a denoiser: its samples at the chosen steps, and its FID-vs-NFE curve").arg(m_model)
@@ -290,6 +310,7 @@ void CompareView::onReply(const ModelReply& reply) {
     gen->setLineStyle(QCPGraph::lsNone);
     gen->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QColor(214, 39, 40), 14));
     if (!m_info.multiStep) gen->addData(reply.generatorPoint.x(), reply.generatorPoint.y());
+    m_chart->legend->setVisible(true);
     m_chart->rescaleAxes();
     m_chart->xAxis->setRange(0.8, 45);
     const QCPRange y = m_chart->yAxis->range();

@@ -48,6 +48,7 @@ class CompareView : public QWidget {
   QSpinBox* m_steps = nullptr;
   QSpinBox* m_count = nullptr;
   QSpinBox* m_seed = nullptr;
+  QComboBox* m_class = nullptr;  // class-conditional models: every class in turn, or one class
   QLabel* m_header = nullptr;
   QLabel* m_teacherCaption = nullptr;
   QLabel* m_teacherPane = nullptr;

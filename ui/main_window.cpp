@@ -81,22 +81,6 @@ QString durationText(double seconds) {
   return QStringLiteral("%1:%2:%3").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
-// The setting prefixes a method uses, for the settings table.
-QStringList prefixesOf(const QString& method) {
-  if (method == QLatin1String("sid")) return {QStringLiteral("sid.")};
-  if (method == QLatin1String("smm")) return {QStringLiteral("smm.")};
-  if (method == QLatin1String("ect")) return {QStringLiteral("ct.")};
-  if (method == QLatin1String("sct")) return {QStringLiteral("ct."), QStringLiteral("sct.")};
-  return {QStringLiteral("teacher."), QStringLiteral("net.")};
-}
-
-const QVector<QColor>& palette10() {
-  static const QVector<QColor> colors = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                         QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
-                                         QColor(227, 119, 194), QColor(127, 127, 127)};
-  return colors;
-}
-
 }  // namespace
 
 EngineInfo EngineInfo::query() {
@@ -342,198 +326,19 @@ void MainWindow::showView(const QString& name) {
   if (index >= 0) m_views->setCurrentIndex(index);
 }
 
+QString MainWindow::viewedModel() const {
+  const QString checkpoints = m_runDir + QStringLiteral("/checkpoints");
+  if (!m_runDir.isEmpty() && QFileInfo::exists(checkpoints) && !QDir(checkpoints).isEmpty()) return m_runDir;
+  return m_shownModel;  // no run with a checkpoint: the shipped model of the setup (or nothing)
+}
+
 void MainWindow::refreshViews(bool reload) {
-  if (m_runDir.isEmpty() || !QFileInfo::exists(m_runDir + QStringLiteral("/checkpoints"))) return;
-  if (QDir(m_runDir + QStringLiteral("/checkpoints")).isEmpty()) return;  // nothing to load yet
+  const QString model = viewedModel();
+  if (model.isEmpty()) return;  // nothing to load yet
   QWidget* current = m_views->currentWidget();
-  if (current == m_compare) m_compare->setModel(m_runDir, reload);
-  if (current == m_latent) m_latent->setModel(m_runDir, reload);
-  if (current == m_field) m_field->setModel(m_runDir, m_dataCombo->currentText().trimmed(), reload);
-}
-
-QWidget* MainWindow::createSetupPanel() {
-  auto* box = new QGroupBox(tr("Run setup"));
-  auto* layout = new QVBoxLayout(box);
-  auto* form = new QFormLayout;
-  m_dataCombo = new QComboBox;
-  m_dataCombo->setObjectName(QStringLiteral("dataCombo"));
-  m_dataCombo->setEditable(true);
-  for (const auto& spec : onestep::builtinDataSpecs()) m_dataCombo->addItem(QString::fromStdString(spec));
-  m_dataCombo->setToolTip(tr("A data spec: toy:NAME, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR"));
-  m_methodCombo = new QComboBox;
-  m_methodCombo->setObjectName(QStringLiteral("methodCombo"));
-  m_methodCombo->addItem(tr("SiD — Score identity Distillation"), QStringLiteral("sid"));
-  m_methodCombo->addItem(tr("Score Mismatching"), QStringLiteral("smm"));
-  m_methodCombo->addItem(tr("ECT — Easy Consistency Tuning"), QStringLiteral("ect"));
-  m_methodCombo->addItem(tr("SCT — Stable Consistency Tuning"), QStringLiteral("sct"));
-  m_methodCombo->addItem(tr("Teacher training (EDM)"), QStringLiteral("teacher"));
-  m_teacherEdit = new QLineEdit;
-  m_teacherEdit->setObjectName(QStringLiteral("teacherEdit"));
-  m_teacherEdit->setPlaceholderText(tr("run directory, checkpoint or TorchScript .pt"));
-  connect(m_teacherEdit, &QLineEdit::textChanged, m_teacherEdit, &QLineEdit::setToolTip);  // the whole path
-  // Browse: a teacher is a run directory or a file (a checkpoint, an exported teacher or a TorchScript module).
-  auto* browse = new QToolButton;
-  browse->setObjectName(QStringLiteral("teacherBrowseButton"));
-  browse->setText(tr("…"));
-  browse->setPopupMode(QToolButton::InstantPopup);
-  browse->setToolTip(tr("Choose a teacher run directory or model file"));
-  auto* browseMenu = new QMenu(browse);
-  browseMenu->addAction(tr("Run directory…"), this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Teacher run directory"));
-    if (!dir.isEmpty()) m_teacherEdit->setText(dir);
-  });
-  browseMenu->addAction(tr("Model file (checkpoint, exported or TorchScript .pt)…"), this, [this] {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Teacher model file"), QString(),
-                                                      tr("Models (*.pt *.pth);;All files (*)"));
-    if (!file.isEmpty()) m_teacherEdit->setText(file);
-  });
-  browse->setMenu(browseMenu);
-  // The shipped teachers (models/*.pt): a menu of all, and the one that fits the data filled in by default.
-  auto* shipped = new QToolButton;
-  shipped->setObjectName(QStringLiteral("shippedTeacherButton"));
-  shipped->setText(tr("Shipped"));
-  shipped->setPopupMode(QToolButton::InstantPopup);
-  shipped->setToolTip(tr("Teachers that ship with OneStep Studio (%1)")
-                          .arg(shippedModelsDir().isEmpty() ? tr("none found") : shippedModelsDir()));
-  auto* shippedMenu = new QMenu(shipped);
-  for (const ShippedTeacher& t : shippedTeachers()) {
-    shippedMenu->addAction(t.data + QStringLiteral("  —  ") + QFileInfo(t.path).fileName(), this, [this, t] {
-      m_dataCombo->setCurrentText(t.data);
-      m_teacherEdit->setText(t.path);
-    });
-  }
-  shipped->setMenu(shippedMenu);
-  shipped->setEnabled(!shippedMenu->isEmpty());
-  auto* teacherRow = new QHBoxLayout;
-  teacherRow->addWidget(m_teacherEdit, 1);
-  teacherRow->addWidget(shipped);
-  teacherRow->addWidget(browse);
-  m_stepsSpin = new QSpinBox;
-  m_stepsSpin->setObjectName(QStringLiteral("stepsSpin"));
-  m_stepsSpin->setRange(1, 10000000);
-  m_stepsSpin->setValue(2000);
-  m_seedSpin = new QSpinBox;
-  m_seedSpin->setObjectName(QStringLiteral("seedSpin"));
-  m_seedSpin->setRange(0, 1 << 30);
-  m_runDirEdit = new QLineEdit(QDir::home().filePath(QStringLiteral("onestep-runs/run")));
-  m_runDirEdit->setObjectName(QStringLiteral("runDirEdit"));
-  m_deviceCombo = new QComboBox;
-  m_deviceCombo->setObjectName(QStringLiteral("deviceCombo"));
-  m_deviceCombo->setToolTip(tr("Where the run trains: auto = CUDA when this LibTorch can use it, else the CPU"));
-  m_deviceCombo->addItem(tr("auto (%1)").arg(m_engine.device), QStringLiteral("auto"));
-  m_deviceCombo->addItem(QStringLiteral("cpu"), QStringLiteral("cpu"));
-  for (int i = 0; m_engine.cuda && i < 64; ++i) {
-    const QString name = QStringLiteral("cuda:%1").arg(i);
-    try {
-      onestep::resolveDevice(name.toStdString());  // throws past the last device
-    } catch (const std::exception&) {
-      break;
-    }
-    m_deviceCombo->addItem(name, name);
-  }
-  form->addRow(tr("Data"), m_dataCombo);
-  form->addRow(tr("Method"), m_methodCombo);
-  form->addRow(tr("Teacher"), teacherRow);
-  form->addRow(tr("Iterations"), m_stepsSpin);
-  form->addRow(tr("Seed"), m_seedSpin);
-  form->addRow(tr("Device"), m_deviceCombo);
-  form->addRow(tr("Run directory"), m_runDirEdit);
-  layout->addLayout(form);
-
-  auto* settingsLabel = new QLabel(tr("Settings (editable; changes apply at the next iteration while running)"));
-  settingsLabel->setWordWrap(true);
-  layout->addWidget(settingsLabel);
-  m_settingsTable = new QTableWidget(0, 2);
-  m_settingsTable->setObjectName(QStringLiteral("settingsTable"));
-  m_settingsTable->setHorizontalHeaderLabels({tr("setting"), tr("value")});
-  m_settingsTable->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
-  m_settingsTable->verticalHeader()->setVisible(false);
-  m_settingsTable->verticalHeader()->setDefaultSectionSize(22);
-  layout->addWidget(m_settingsTable, 1);
-  // The chosen row's one-line explanation and default, always visible (the tooltips carry it too).
-  m_settingHelp = new QLabel;
-  m_settingHelp->setObjectName(QStringLiteral("settingHelp"));
-  m_settingHelp->setWordWrap(true);
-  m_settingHelp->setMinimumHeight(2 * m_settingHelp->fontMetrics().lineSpacing());
-  m_settingHelp->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-  layout->addWidget(m_settingHelp);
-  connect(m_settingsTable, &QTableWidget::currentCellChanged, this, [this](int row) {
-    const QTableWidgetItem* key = row >= 0 ? m_settingsTable->item(row, 0) : nullptr;
-    m_settingHelp->setText(key ? tr("<b>%1</b>: %2 (default %3)")
-                                     .arg(key->text(), key->toolTip().toHtmlEscaped(),
-                                          key->data(Qt::UserRole).toString().toHtmlEscaped())
-                               : tr("Select a setting to see what it does."));
-  });
-  connect(m_settingsTable, &QTableWidget::cellChanged, this, &MainWindow::onSettingEdited);
-  connect(m_dataCombo, &QComboBox::currentTextChanged, this, [this](const QString& data) {
-    // Follow the data with the shipped teacher, unless the user chose another teacher.
-    const QString current = m_teacherEdit->text().trimmed();
-    const QVector<ShippedTeacher> all = shippedTeachers();
-    const bool shippedOrEmpty = current.isEmpty() || std::any_of(all.cbegin(), all.cend(), [&](const ShippedTeacher& t) {
-                                  return t.path == current;
-                                });
-    if (shippedOrEmpty) m_teacherEdit->setText(shippedTeacherFor(data));
-  });
-  if (m_teacherEdit->text().isEmpty()) m_teacherEdit->setText(shippedTeacherFor(m_dataCombo->currentText()));
-  connect(m_methodCombo, &QComboBox::currentIndexChanged, this, [this] {
-    m_teacherEdit->setEnabled(m_methodCombo->currentData().toString() != QLatin1String("smm") &&
-                              m_methodCombo->currentData().toString() != QLatin1String("teacher"));
-    fillSettingsTable();
-  });
-  fillSettingsTable();
-  return box;
-}
-
-void MainWindow::fillSettingsTable(const onestep::RunConfig* config) {
-  m_fillingSettings = true;
-  const QStringList prefixes = prefixesOf(m_methodCombo->currentData().toString());
-  const onestep::RunConfig defaults;
-  std::map<std::string, std::string> defaultValues;
-  for (const auto& s : onestep::listSettings(defaults)) defaultValues[s.key] = s.value;
-  m_settingsTable->setRowCount(0);
-  for (const auto& s : onestep::listSettings(config ? *config : defaults)) {
-    const QString key = QString::fromStdString(s.key);
-    bool shown = key == QLatin1String("batch") || key == QLatin1String("eval_every");
-    for (const auto& p : prefixes) shown = shown || key.startsWith(p);
-    if (!shown) continue;
-    const int row = m_settingsTable->rowCount();
-    m_settingsTable->insertRow(row);
-    auto* keyItem = new QTableWidgetItem(key);
-    keyItem->setFlags(keyItem->flags() & ~Qt::ItemIsEditable);
-    keyItem->setToolTip(QString::fromStdString(s.help));
-    keyItem->setData(Qt::UserRole, QString::fromStdString(defaultValues[s.key]));  // shown in the help line
-    auto* valueItem = new QTableWidgetItem(QString::fromStdString(s.value));
-    valueItem->setToolTip(QString::fromStdString(s.help));
-    valueItem->setData(Qt::UserRole, valueItem->text());  // the value last in force
-    m_settingsTable->setItem(row, 0, keyItem);
-    m_settingsTable->setItem(row, 1, valueItem);
-  }
-  m_fillingSettings = false;
-  if (m_settingsTable->rowCount() > 0) m_settingsTable->setCurrentCell(0, 1);
-}
-
-void MainWindow::onSettingEdited(int row, int column) {
-  if (m_fillingSettings || column != 1 || !m_running) return;
-  auto* item = m_settingsTable->item(row, 1);
-  if (item->text() == item->data(Qt::UserRole).toString()) return;
-  m_worker->requestSettings({{m_settingsTable->item(row, 0)->text(), item->text()}});
-  m_fillingSettings = true;  // setData emits cellChanged too
-  item->setData(Qt::UserRole + 1, item->data(Qt::UserRole));  // restored if the engine refuses the value
-  item->setData(Qt::UserRole, item->text());
-  m_fillingSettings = false;
-}
-
-void MainWindow::onSettingsRejected(const QStringList& keys) {
-  m_fillingSettings = true;
-  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
-    if (!keys.contains(m_settingsTable->item(row, 0)->text())) continue;
-    auto* item = m_settingsTable->item(row, 1);
-    const QVariant before = item->data(Qt::UserRole + 1);
-    if (!before.isValid()) continue;
-    item->setText(before.toString());
-    item->setData(Qt::UserRole, before);
-  }
-  m_fillingSettings = false;
+  if (current == m_compare) m_compare->setModel(model, reload);
+  if (current == m_latent) m_latent->setModel(model, reload);
+  if (current == m_field) m_field->setModel(model, m_dataCombo->currentText().trimmed(), reload);
 }
 
 QWidget* MainWindow::createEnginePanel() {
@@ -554,170 +359,6 @@ QWidget* MainWindow::createEnginePanel() {
   return box;
 }
 
-QCustomPlot* MainWindow::createPlot(const QString& objectName, const QString& title, const QString& yLabel) {
-  auto* plot = new QCustomPlot;
-  plot->setObjectName(objectName);
-  plot->setMinimumSize(320, 220);
-  plot->plotLayout()->insertRow(0);
-  QFont bold = font();
-  bold.setBold(true);
-  plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, title, bold));
-  plot->xAxis->setLabel(tr("iteration"));
-  plot->yAxis->setLabel(yLabel);
-  plot->legend->setVisible(false);  // shown once the plot has a curve
-  plot->legend->setFont(font());
-  plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  plot->setMouseTracking(true);
-  connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent* e) { onPlotHover(plot, e); });
-  connect(plot, &QCustomPlot::mouseRelease, this, [this, plot](QMouseEvent* e) { onPlotClick(plot, e); });
-  return plot;
-}
-
-namespace {
-
-// Metrics drawn on the evaluation plot's right axis (values in [0, 1] or near 0), beside FID on the left.
-bool onRightAxis(const QString& name) {
-  const QString base = name.section(QStringLiteral(": "), -1);
-  return base == QLatin1String("kid") || base == QLatin1String("precision") || base == QLatin1String("recall");
-}
-
-QCPGraph* findGraph(QCustomPlot* plot, const QString& name) {
-  for (int i = 0; i < plot->graphCount(); ++i)
-    if (plot->graph(i)->name() == name) return plot->graph(i);
-  return nullptr;
-}
-
-}  // namespace
-
-void MainWindow::rebuildGraphs() {
-  for (auto* plot : {m_lossPlot, m_fidPlot}) {
-    plot->clearGraphs();
-    for (const CurveSet* set : {&m_raw, &m_overlays}) {
-      const auto series = set->value(plot);
-      for (auto it = series.begin(); it != series.end(); ++it)
-        for (const CurvePoint& p : it.value()) drawPoint(plot, it.key(), p, set == &m_overlays);
-    }
-  }
-  m_replotPending = true;
-}
-
-void MainWindow::addPoint(QCustomPlot* plot, const QString& name, double iteration, double wall, double value) {
-  if (!std::isfinite(value)) return;
-  const CurvePoint point{iteration, wall, value};
-  m_raw[plot][name].append(point);
-  drawPoint(plot, name, point, false);
-}
-
-void MainWindow::drawPoint(QCustomPlot* plot, const QString& name, const CurvePoint& point, bool overlay) {
-  QCPGraph* graph = findGraph(plot, name);
-  double y = point.value;
-  if (m_smooth && graph && !graph->data()->isEmpty())
-    y = 0.9 * (graph->data()->constEnd() - 1)->value + 0.1 * y;  // EMA continuing from the graph's last value
-  if (!graph) {
-    const bool right = plot == m_fidPlot && onRightAxis(name);
-    graph = plot->addGraph(plot->xAxis, right ? plot->yAxis2 : plot->yAxis);
-    if (right) {
-      plot->yAxis2->setVisible(true);
-      plot->yAxis2->setLabel(tr("KID / precision / recall"));
-    }
-    graph->setName(name);
-    // An overlay takes the colour of the current run's series of the same metric, dashed.
-    const QString base = name.section(QStringLiteral(": "), -1);
-    const QCPGraph* own = overlay ? findGraph(plot, base) : nullptr;
-    QPen pen(own ? own->pen().color() : palette10()[(plot->graphCount() - 1) % palette10().size()], 1.5);
-    if (overlay) pen.setStyle(Qt::DashLine);
-    graph->setPen(pen);
-  }
-  graph->addData(m_wallClock ? point.wall : point.iteration, y);
-  m_replotPending = true;
-}
-
-bool MainWindow::readMetrics(const QString& dir, const QString& prefix, CurveSet& out) const {
-  QFile metrics(dir + QStringLiteral("/metrics.jsonl"));
-  if (!metrics.open(QIODevice::ReadOnly)) return false;
-  static const QStringList skipped = {QStringLiteral("iteration"), QStringLiteral("samples"), QStringLiteral("wall_s"),
-                                      QStringLiteral("lr"), QStringLiteral("it_per_s"), QStringLiteral("stage"),
-                                      QStringLiteral("r_over_t")};
-  bool any = false;
-  while (!metrics.atEnd()) {
-    const QJsonObject j = QJsonDocument::fromJson(metrics.readLine()).object();
-    const double it = j.value(QStringLiteral("iteration")).toDouble();
-    const double wall = j.value(QStringLiteral("wall_s")).toDouble();
-    const bool eval = j.contains(QStringLiteral("fid")) || j.contains(QStringLiteral("energy"));
-    for (auto k = j.begin(); k != j.end(); ++k) {
-      if (!k.value().isDouble() || skipped.contains(k.key()) || k.key().startsWith(QLatin1String("eval_"))) continue;
-      const double v = k.value().toDouble();
-      if (!std::isfinite(v)) continue;
-      out[eval ? m_fidPlot : m_lossPlot][prefix + k.key()].append({it, wall, v});
-      any = true;
-    }
-  }
-  return any;
-}
-
-void MainWindow::overlayRun(const QString& dir) {
-  const QString prefix = QFileInfo(dir).fileName() + QStringLiteral(": ");
-  CurveSet curves;
-  if (!readMetrics(dir, prefix, curves)) {
-    reportError(tr("'%1' has no curves to overlay (no readable metrics.jsonl)").arg(dir));
-    return;
-  }
-  for (auto plot = curves.begin(); plot != curves.end(); ++plot)
-    for (auto it = plot.value().begin(); it != plot.value().end(); ++it) m_overlays[plot.key()][it.key()] = it.value();
-  rebuildGraphs();
-  statusBar()->showMessage(tr("overlaid %1").arg(dir), 4000);
-}
-
-void MainWindow::clearOverlays() {
-  m_overlays.clear();
-  rebuildGraphs();
-}
-
-bool MainWindow::nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name,
-                              CurvePoint* point) const {
-  double best = radius * radius;
-  bool found = false;
-  for (const CurveSet* set : {&m_raw, &m_overlays}) {
-    const auto series = set->value(plot);
-    for (auto it = series.begin(); it != series.end(); ++it) {
-      QCPGraph* graph = findGraph(plot, it.key());
-      if (!graph || !graph->visible()) continue;
-      for (const CurvePoint& p : it.value()) {
-        const double px = graph->keyAxis()->coordToPixel(m_wallClock ? p.wall : p.iteration);
-        const double py = graph->valueAxis()->coordToPixel(p.value);
-        const double d = (px - pos.x()) * (px - pos.x()) + (py - pos.y()) * (py - pos.y());
-        if (d < best) {
-          best = d;
-          *name = it.key();
-          *point = p;
-          found = true;
-        }
-      }
-    }
-  }
-  return found;
-}
-
-void MainWindow::onPlotHover(QCustomPlot* plot, QMouseEvent* event) {
-  QString name;
-  CurvePoint p;
-  if (!nearestPoint(plot, event->pos(), 12, &name, &p)) {
-    QToolTip::hideText();
-    return;
-  }
-  QString text = tr("%1 = %2\niteration %3 · %4 s").arg(name).arg(p.value, 0, 'g', 5).arg(p.iteration).arg(p.wall, 0, 'f', 1);
-  if (plot == m_fidPlot) text += tr("\nclick: samples of this iteration");
-  QToolTip::showText(event->globalPosition().toPoint(), text, plot);
-}
-
-void MainWindow::onPlotClick(QCustomPlot* plot, QMouseEvent* event) {
-  QString name;
-  CurvePoint p;
-  if (event->button() != Qt::LeftButton || !nearestPoint(plot, event->pos(), 12, &name, &p)) return;
-  if (m_samples->showIteration(static_cast<qint64>(p.iteration)))
-    statusBar()->showMessage(tr("samples of iteration %1 (from the history; Live returns)").arg(m_samples->shownIteration()), 4000);
-}
-
 void MainWindow::createStatusBar() {
   m_statusLabel = new QLabel(tr("engine %1 · device %2 · %3").arg(m_engine.version, m_engine.device, threadsText(m_engine.threads)));
   m_statusLabel->setObjectName(QStringLiteral("statusEngineLabel"));
@@ -725,27 +366,6 @@ void MainWindow::createStatusBar() {
   m_runStatusLabel->setObjectName(QStringLiteral("statusRunLabel"));
   statusBar()->addPermanentWidget(m_runStatusLabel);
   statusBar()->addPermanentWidget(m_statusLabel);
-}
-
-void MainWindow::setSetup(const QString& data, const QString& method, const QString& teacher, int steps, int seed,
-                          const QString& runDir) {
-  m_dataCombo->setCurrentText(data);
-  const int index = m_methodCombo->findData(method);
-  if (index >= 0) m_methodCombo->setCurrentIndex(index);
-  m_teacherEdit->setText(teacher.isEmpty() ? shippedTeacherFor(data) : teacher);
-  m_stepsSpin->setValue(steps);
-  m_seedSpin->setValue(seed);
-  m_runDirEdit->setText(runDir);
-  m_resumeDir.clear();  // a new setup means a new run
-}
-
-bool MainWindow::setSettingValue(const QString& key, const QString& value) {
-  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
-    if (m_settingsTable->item(row, 0)->text() != key) continue;
-    m_settingsTable->item(row, 1)->setText(value);
-    return true;
-  }
-  return false;
 }
 
 void MainWindow::startRun() {
@@ -761,7 +381,7 @@ void MainWindow::startRun() {
     for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
       const auto* value = m_settingsTable->item(row, 1);
       if (value->text() != value->data(Qt::UserRole).toString())
-        request.settings.append({m_settingsTable->item(row, 0)->text(), value->text()});
+        request.settings.append({m_settingsTable->item(row, 0)->text(), settingText(row)});
     }
     startRequest(request);
     return;
@@ -784,7 +404,7 @@ void MainWindow::startRun() {
   // Rows that differ from their default (kept on the key item by fillSettingsTable).
   for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
     const QTableWidgetItem* key = m_settingsTable->item(row, 0);
-    const QString value = m_settingsTable->item(row, 1)->text();
+    const QString value = settingText(row);
     if (key->data(Qt::UserRole).toString() != value) request.settings.append({key->text(), value});
   }
   startRequest(request);
@@ -841,8 +461,8 @@ void MainWindow::openRunDirectory(const QString& dir) {
 }
 
 void MainWindow::showExportDialog() {
-  if (!m_exportDialog) m_exportDialog = new ExportDialog(m_runDir, this);
-  m_exportDialog->setModel(m_runDir);
+  if (!m_exportDialog) m_exportDialog = new ExportDialog(viewedModel(), this);
+  m_exportDialog->setModel(viewedModel());
   m_exportDialog->show();
   m_exportDialog->raise();
 }
@@ -967,9 +587,15 @@ void MainWindow::restoreSettings() {
     setSetup(settings.value(prefix + QStringLiteral("data")).toString(), settings.value(prefix + QStringLiteral("method")).toString(),
              settings.value(prefix + QStringLiteral("teacher")).toString(), settings.value(prefix + QStringLiteral("steps")).toInt(),
              settings.value(prefix + QStringLiteral("seed")).toInt(), settings.value(prefix + QStringLiteral("runDir")).toString());
+  else  // the first start: Fashion-MNIST with SiD, its shipped generator in the model views
+    setSetup(QStringLiteral("fashion-mnist"), QStringLiteral("sid"), QString(), m_stepsSpin->value(), 0, m_runDirEdit->text());
+  showShippedGenerator();
   const int device = m_deviceCombo->findData(settings.value(prefix + QStringLiteral("device")).toString());
   if (device >= 0) m_deviceCombo->setCurrentIndex(device);
-  m_views->setCurrentIndex(std::clamp(settings.value(layout + QStringLiteral("view"), 0).toInt(), 0, m_views->count() - 1));
+  // The first start opens on Compare: the shipped generator beside its teacher, before any training.
+  const int firstView = m_shownModel.isEmpty() ? 0 : 1;
+  m_views->setCurrentIndex(
+      std::clamp(settings.value(layout + QStringLiteral("view"), firstView).toInt(), 0, m_views->count() - 1));
 }
 
 void MainWindow::saveSettings() const {

@@ -18,6 +18,7 @@
 #include "model_worker.h"
 #include "run_worker.h"
 #include "sample_view.h"
+#include "shipped.h"
 
 class CompareView;
 class ExportDialog;
@@ -87,9 +88,17 @@ class MainWindow : public QMainWindow {
   // Draws another run's curves (dashed) beside the current run's; clearOverlays removes them.
   void addOverlay(const QString& dir) { overlayRun(dir); }
   void clearOverlays();
+  // Scripted --plot: the runs' FID curves (log scale) against iterations and against wall time, side by side, drawn
+  // by this window's plot, as one PNG. False with *error naming the run or file that failed.
+  bool writeCurvesImage(const QStringList& runs, const QString& path, QString* error);
   SampleView* sampleView() const { return m_samples; }
   // The views: "training", "compare", "latent", "2d". Showing one loads the current run's latest checkpoint.
   void showView(const QString& name);
+  // Opens a shipped model: a teacher fills the data and teacher fields; a generator fills the setup that made it
+  // and is shown in the model views (until a run has a checkpoint of its own).
+  void openShipped(const ShippedEntry& model);
+  // The model the views show: the run's (its directory) once it has a checkpoint, else the shipped one shown.
+  QString viewedModel() const;
   CompareView* compareView() const { return m_compare; }
   LatentView* latentView() const { return m_latent; }
   FieldView* fieldView() const { return m_field; }
@@ -111,6 +120,7 @@ class MainWindow : public QMainWindow {
   QCustomPlot* createPlot(const QString& objectName, const QString& title, const QString& yLabel);
   void createStatusBar();
   void refreshViews(bool reload);  // the visible model view follows the run's newest checkpoint
+  void showShippedGenerator();     // no run open: the views show the shipped model of the data and method
   void restoreSettings();
   void saveSettings() const;
   void showAbout();
@@ -147,6 +157,7 @@ class MainWindow : public QMainWindow {
   void onEvaluated(qint64 iteration, const QMap<QString, double>& metrics);
   void onFinished(qint64 iteration, bool stopped);
   void onSettingEdited(int row, int column);
+  QString settingText(int row) const;  // a row's value as the engine takes it ("0" for a row showing "auto (64)")
 
   EngineInfo m_engine;
   QThread m_thread;
@@ -160,8 +171,10 @@ class MainWindow : public QMainWindow {
   QTimer* m_followTimer = nullptr;  // while a model view is shown during a run: a checkpoint every 2 s
   bool m_running = false;
   bool m_fillingSettings = false;
+  bool m_settingsForPoints = false;  // the settings table's automatic values are those of points (else images)
   QString m_runDir;
   QString m_resumeDir;  // set by openRunDirectory: Start resumes it
+  QString m_shownModel;  // the shipped generator (or teacher) of the setup, shown while there is no run
   std::optional<qint64> m_failedAt;  // the run ended on an error at this iteration (-1: never started)
   QString m_device;
   std::function<void(const QString&)> m_errorReporter;

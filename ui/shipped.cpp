@@ -1,42 +1,45 @@
 #include "shipped.h"
 
-#include <onestep/data.h>
+#include <onestep/shipped.h>
 
-#include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
+#include <exception>
 
-QString shippedModelsDir() {
-  const QString env = qEnvironmentVariable("ONESTEP_MODELS_DIR");
-  if (!env.isEmpty()) return QFileInfo(env).isDir() ? QDir(env).absolutePath() : QString();  // set: it alone
-  QStringList candidates;
-  candidates << QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/onestep/models"));
-#ifdef ONESTEP_SOURCE_MODELS_DIR
-  candidates << QStringLiteral(ONESTEP_SOURCE_MODELS_DIR);
-#endif
-  for (const QString& dir : candidates)
-    if (QFileInfo(dir).isDir()) return QDir(dir).absolutePath();
-  return {};
-}
+QString shippedModelsDir() { return QString::fromStdString(onestep::shippedModelsDir()); }
 
-QVector<ShippedTeacher> shippedTeachers() {
-  QVector<ShippedTeacher> out;
-  const QString dir = shippedModelsDir();
-  if (dir.isEmpty()) return out;
-  QStringList specs;
-  for (const auto& s : onestep::builtinDataSpecs()) specs << QString::fromStdString(s);
-  // models/NAME.pt is the teacher of toy:NAME or of the data spec NAME.
-  for (const QFileInfo& f : QDir(dir).entryInfoList({QStringLiteral("*.pt")}, QDir::Files, QDir::Name)) {
-    const QString stem = f.completeBaseName();
-    const QString data = specs.contains(QStringLiteral("toy:") + stem) ? QStringLiteral("toy:") + stem : stem;
-    if (specs.contains(data)) out.append({data, f.absoluteFilePath()});
+QVector<ShippedEntry> shippedModels() {
+  QVector<ShippedEntry> out;
+  std::vector<onestep::ShippedModel> all;
+  try {
+    all = onestep::shippedModels();
+  } catch (const std::exception&) {
+    return out;  // a damaged list offers nothing; `onestep models` names the problem
+  }
+  for (const auto& m : all) {
+    ShippedEntry e;
+    e.name = QString::fromStdString(m.name);
+    e.kind = QString::fromStdString(m.kind);
+    e.method = QString::fromStdString(m.method);
+    e.data = QString::fromStdString(m.data);
+    e.path = QString::fromStdString(m.file);
+    e.figure = m.metric == "fid" ? QStringLiteral("FID %1 at %2 NFE").arg(m.value, 0, 'f', 2).arg(m.nfe)
+                                 : QStringLiteral("energy distance %1 at %2 NFE").arg(m.value, 0, 'f', 4).arg(m.nfe);
+    out.append(e);
   }
   return out;
 }
 
+namespace {
+QString dataOf(const QString& spec) { return spec.section(QLatin1Char('?'), 0, 0).trimmed(); }
+}  // namespace
+
 QString shippedTeacherFor(const QString& dataSpec) {
-  const QString data = dataSpec.section(QLatin1Char('?'), 0, 0).trimmed();
-  for (const ShippedTeacher& t : shippedTeachers())
-    if (t.data == data) return t.path;
+  for (const ShippedEntry& e : shippedModels())
+    if (e.kind == QLatin1String("teacher") && e.data == dataOf(dataSpec)) return e.path;
+  return {};
+}
+
+QString shippedGeneratorFor(const QString& dataSpec, const QString& method) {
+  for (const ShippedEntry& e : shippedModels())
+    if (e.kind == QLatin1String("generator") && e.method == method && e.data == dataOf(dataSpec)) return e.path;
   return {};
 }

@@ -41,6 +41,37 @@ bool writeScreenshot(QWidget& window, const QString& path) {
   return false;
 }
 
+// Shows a view and writes the screenshot once it has settled, then exits (0, or 1 when the file cannot be written).
+// The training view is grabbed at once; a model view once its answers have stopped arriving for a moment (with
+// `chart`, Compare's FID-versus-NFE chart is computed and waited for too).
+void grabView(MainWindow& window, const QString& name, const QString& screenshot, bool chart) {
+  auto shoot = [&window, screenshot] { QApplication::exit(writeScreenshot(window, screenshot) ? 0 : 1); };
+  if (name == QLatin1String("training")) {
+    QTimer::singleShot(400, &window, shoot);  // the last frame and plots paint first
+    return;
+  }
+  auto* quiet = new QTimer(&window);
+  quiet->setSingleShot(true);
+  quiet->setInterval(2500);
+  QObject::connect(quiet, &QTimer::timeout, &window, shoot);
+  window.showView(name);
+  if (name == QLatin1String("compare") && chart) {
+    // The FID-versus-NFE chart samples the teacher many times: grab once it is drawn.
+    QObject::connect(window.compareView(), &CompareView::chartShown, quiet, [quiet] {
+      quiet->setInterval(1000);
+      quiet->start();
+    });
+    QTimer::singleShot(0, window.compareView(), &CompareView::computeChart);
+    return;
+  }
+  QObject::connect(window.modelWorker(), &ModelWorker::replied, quiet, [quiet] { quiet->start(); });
+  if (name == QLatin1String("latent")) {
+    // Somewhere between the two seeds, a little along the first direction, as a user would leave it.
+    QTimer::singleShot(1500, window.latentView(), [&window] { window.latentView()->interpolationSlider()->setValue(400); });
+  }
+  quiet->start();
+}
+
 // Scripted mode: --demo SPEC --method M --steps N [--teacher PATH] --screenshot FILE. Runs N iterations in the
 // window as a user would (the shipped teacher of the data when the method needs one and none is given; for a toy
 // without one, a teacher is trained first and cached), then writes the screenshot and exits 0; any engine error
@@ -104,35 +135,7 @@ class Demo : public QObject {
       startMain();
       return;
     }
-    if (m_view == QLatin1String("training")) {
-      // Let the last frame and plots paint before the grab.
-      QTimer::singleShot(400, &m_window, [this] { QApplication::exit(writeScreenshot(m_window, m_screenshot) ? 0 : 1); });
-      return;
-    }
-    // A model view: shown, then grabbed once its answers have stopped arriving for a moment.
-    auto* quiet = new QTimer(this);
-    quiet->setSingleShot(true);
-    quiet->setInterval(2500);
-    connect(quiet, &QTimer::timeout, this, [this] { QApplication::exit(writeScreenshot(m_window, m_screenshot) ? 0 : 1); });
-    QObject* view = m_view == QLatin1String("compare") ? static_cast<QObject*>(m_window.compareView())
-                    : m_view == QLatin1String("latent")  ? static_cast<QObject*>(m_window.latentView())
-                                                         : static_cast<QObject*>(m_window.fieldView());
-    m_window.showView(m_view);
-    if (m_view == QLatin1String("compare")) {
-      // The FID-versus-NFE chart samples the teacher many times: grab once it is drawn.
-      connect(m_window.compareView(), &CompareView::chartShown, quiet, [quiet] {
-        quiet->setInterval(1000);
-        quiet->start();
-      });
-      QTimer::singleShot(0, m_window.compareView(), &CompareView::computeChart);
-      return;
-    }
-    connect(m_window.modelWorker(), &ModelWorker::replied, quiet, [quiet] { quiet->start(); });
-    if (m_view == QLatin1String("latent")) {
-      // Somewhere between the two seeds, a little along the first direction, as a user would leave it.
-      QTimer::singleShot(1500, view, [this] { m_window.latentView()->interpolationSlider()->setValue(400); });
-    }
-    quiet->start();
+    grabView(m_window, m_view, m_screenshot, /*chart=*/true);
   }
 
   MainWindow& m_window;
@@ -143,9 +146,31 @@ class Demo : public QObject {
   Stage m_stage = Stage::Main;
 };
 
+// Without a display Qt aborts in its platform plugin with several lines about xcb. Scripted use (--screenshot,
+// --demo, --help, --version) runs offscreen by itself; an interactive start says in one line what to do instead.
+bool preparePlatform(int argc, char* argv[]) {
+  if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY") ||
+      qEnvironmentVariableIsSet("WAYLAND_DISPLAY"))
+    return true;
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray arg(argv[i]);
+    if (arg.startsWith("--screenshot") || arg.startsWith("--demo") || arg.startsWith("--plot") || arg == "--help" || arg == "-h" ||
+        arg == "--version" || arg == "-v") {
+      qputenv("QT_QPA_PLATFORM", "offscreen");
+      return true;
+    }
+  }
+  std::fprintf(stderr,
+               "onestep-studio: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); for a window use a desktop "
+               "session or xvfb-run, for images the scripted mode (onestep-studio --demo fashion-mnist --screenshot "
+               "out.png, or --plot RUN... --out curves.png), for training the onestep CLI (onestep --help)\n");
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
+  if (!preparePlatform(argc, argv)) return 2;
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("OneStep"));
   QApplication::setApplicationName(QStringLiteral("OneStep Studio"));
@@ -177,12 +202,52 @@ int main(int argc, char* argv[]) {
   parser.addOption(methodOption);
   parser.addOption(stepsOption);
   const QCommandLineOption viewOption(QStringLiteral("view"),
-                                      QStringLiteral("View to screenshot after the demo run: training (default), compare, "
-                                                     "latent or 2d."),
+                                      QStringLiteral("View to screenshot after the demo run, or without --demo as the "
+                                                     "window starts: training (default), compare, latent or 2d."),
                                       QStringLiteral("name"), QStringLiteral("training"));
   parser.addOption(teacherOption);
   parser.addOption(viewOption);
+  const QCommandLineOption plotOption(QStringLiteral("plot"),
+                                      QStringLiteral("Scripted mode: draw the FID curves of run <dir> (and of the run "
+                                                     "directories that follow) against iterations and wall time "
+                                                     "into --out FILE.png, and exit."),
+                                      QStringLiteral("dir"));
+  const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("The PNG file --plot writes."),
+                                     QStringLiteral("file"));
+  parser.addOption(plotOption);
+  parser.addOption(outOption);
+  parser.addPositionalArgument(QStringLiteral("runs"), QStringLiteral("More run directories for --plot."),
+                               QStringLiteral("[RUN...]"));
   parser.process(app);  // exits on --help, --version and unknown options
+  if (parser.isSet(plotOption)) {
+    const QStringList runs = parser.values(plotOption) + parser.positionalArguments();
+    if (!parser.isSet(outOption)) {
+      printError(QStringLiteral("--plot needs --out FILE.png"));
+      return 2;
+    }
+    QTemporaryDir scratch;  // the window neither reads nor writes the user's saved layout
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratch.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratch.path());
+    try {
+      onestep::setThreads(1);
+      MainWindow window;
+      window.resize(MainWindow::kDefaultSize);
+      QString error;
+      if (!window.writeCurvesImage(runs, parser.value(outOption), &error)) {
+        printError(error);
+        return 1;
+      }
+      std::fprintf(stdout, "wrote %s (%lld runs)\n", qPrintable(parser.value(outOption)), static_cast<long long>(runs.size()));
+      return 0;
+    } catch (const std::exception& e) {
+      printError(QString::fromLocal8Bit(e.what()));
+      return 1;
+    }
+  }
+  if (!parser.positionalArguments().isEmpty()) {
+    printError(QStringLiteral("unexpected argument '%1' (run directories go with --plot)").arg(parser.positionalArguments().first()));
+    return 2;
+  }
 
   const bool screenshotMode = parser.isSet(screenshotOption);
   const QString screenshotPath = parser.value(screenshotOption);
@@ -226,9 +291,20 @@ int main(int argc, char* argv[]) {
       return QApplication::exec();
     }
     if (screenshotMode) {
-      QTimer::singleShot(kScreenshotDelayMs, &window, [&window, &screenshotPath] {
-        QApplication::exit(writeScreenshot(window, screenshotPath) ? 0 : 1);
-      });
+      // Without --demo, --view shows the window as it starts on that view (the shipped model of the setup).
+      const QString view = parser.value(viewOption);
+      if (!QStringList{"training", "compare", "latent", "2d"}.contains(view)) {
+        printError(QStringLiteral("--view must be training, compare, latent or 2d (not '%1')").arg(view));
+        return 2;
+      }
+      if (view == QLatin1String("training")) {
+        window.showView(view);
+        QTimer::singleShot(kScreenshotDelayMs, &window, [&window, &screenshotPath] {
+          QApplication::exit(writeScreenshot(window, screenshotPath) ? 0 : 1);
+        });
+      } else {
+        QTimer::singleShot(0, &window, [&window, view, screenshotPath] { grabView(window, view, screenshotPath, false); });
+      }
     }
     return QApplication::exec();
   } catch (const std::exception& error) {

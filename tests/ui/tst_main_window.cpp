@@ -63,31 +63,53 @@ class TestMainWindow : public QObject {
     QVERIFY(!plot->legend->visible());  // no curves yet: no empty legend frame
   }
 
-  // models/NAME.pt is the shipped teacher of toy:NAME (or of the data spec NAME); the teacher field follows the
-  // data with it until the user picks another teacher; the Shipped menu lists them all.
-  void shippedTeachersFollowTheData() {
+  // The shipped models are the engine's list (models.json): the teacher field follows the data with the shipped
+  // teacher until the user picks another; the views show the shipped generator of the data and method while no run
+  // is open; the Shipped menu lists teachers and generators.
+  void shippedModelsFollowTheSetup() {
     QTemporaryDir dir;
-    for (const char* name : {"moons.pt", "fashion-mnist.pt", "not-a-dataset.pt", "README.md"}) {
+    for (const char* name : {"moons.pt", "fashion-mnist.pt", "moons-sid.pt", "README.md"}) {
       QFile f(dir.filePath(name));
       QVERIFY(f.open(QIODevice::WriteOnly));
     }
+    QFile list(dir.filePath("models.json"));
+    QVERIFY(list.open(QIODevice::WriteOnly));
+    const char* row = R"({"name": "%1", "file": "%1.pt", "kind": "%2", "method": "%3", "data": "%4", "nfe": %5,
+                          "metric": "%6", "value": 1.5, "eval_n": 1000, "command": "make it"})";
+    const QStringList rows = {
+        QString::fromLatin1(row).arg("moons", "teacher", "teacher", "toy:moons", "35", "energy"),
+        QString::fromLatin1(row).arg("fashion-mnist", "teacher", "teacher", "fashion-mnist", "35", "fid"),
+        QString::fromLatin1(row).arg("moons-sid", "generator", "sid", "toy:moons", "1", "energy"),
+        QString::fromLatin1(row).arg("rings-sid", "generator", "sid", "toy:rings", "1", "energy")};  // no file
+    list.write(("{\"models\": [" + rows.join(QStringLiteral(",")) + "]}").toUtf8());
+    list.close();
     qputenv("ONESTEP_MODELS_DIR", dir.path().toUtf8());
-    const QVector<ShippedTeacher> all = shippedTeachers();
-    QCOMPARE(all.size(), 2);
-    QCOMPARE(all[0].data, QStringLiteral("fashion-mnist"));
-    QCOMPARE(all[1].data, QStringLiteral("toy:moons"));
+    const QVector<ShippedEntry> all = shippedModels();
+    QCOMPARE(all.size(), 3);  // a listed file that is not there is not offered
+    QCOMPARE(all[0].name, QStringLiteral("moons"));
+    QCOMPARE(all[2].kind, QStringLiteral("generator"));
+    QCOMPARE(all[1].figure, QStringLiteral("FID 1.50 at 35 NFE"));
     QCOMPARE(shippedTeacherFor(QStringLiteral("toy:moons?n=100")), dir.filePath("moons.pt"));
     QVERIFY(shippedTeacherFor(QStringLiteral("toy:rings")).isEmpty());
+    QCOMPARE(shippedGeneratorFor(QStringLiteral("toy:moons"), QStringLiteral("sid")), dir.filePath("moons-sid.pt"));
+    QVERIFY(shippedGeneratorFor(QStringLiteral("toy:moons"), QStringLiteral("ect")).isEmpty());
     {
       MainWindow window;
       auto* data = window.findChild<QComboBox*>(QStringLiteral("dataCombo"));
+      auto* method = window.findChild<QComboBox*>(QStringLiteral("methodCombo"));
       auto* teacher = window.findChild<QLineEdit*>(QStringLiteral("teacherEdit"));
       // A known start, whatever setup an earlier test left in the settings.
       window.setSetup(QStringLiteral("toy:rings"), QStringLiteral("sid"), QString(), 100, 0, dir.filePath("run"));
       data->setCurrentText(QStringLiteral("toy:rings"));
       QVERIFY(teacher->text().isEmpty());
+      QVERIFY(window.viewedModel().isEmpty());
       data->setCurrentText(QStringLiteral("toy:moons"));
       QCOMPARE(teacher->text(), dir.filePath("moons.pt"));
+      QCOMPARE(window.viewedModel(), dir.filePath("moons-sid.pt"));  // the shipped generator of moons and SiD
+      method->setCurrentIndex(method->findData(QStringLiteral("ect")));
+      QVERIFY(window.viewedModel().isEmpty());  // none shipped for ECT
+      method->setCurrentIndex(method->findData(QStringLiteral("teacher")));
+      QCOMPARE(window.viewedModel(), dir.filePath("moons.pt"));  // a teacher setup shows the teacher
       window.setSetup(QStringLiteral("toy:moons"), QStringLiteral("sid"), QString(), 100, 0, dir.filePath("run"));
       QCOMPARE(teacher->text(), dir.filePath("moons.pt"));  // a setup without a teacher gets the shipped one
       data->setCurrentText(QStringLiteral("toy:rings"));
@@ -97,12 +119,38 @@ class TestMainWindow : public QObject {
       QCOMPARE(teacher->text(), QStringLiteral("/my/teacher"));  // the user's choice is kept
       auto* button = window.findChild<QToolButton*>(QStringLiteral("shippedTeacherButton"));
       QVERIFY(button != nullptr && button->isEnabled());
-      QCOMPARE(button->menu()->actions().size(), 2);
-      button->menu()->actions()[0]->trigger();
+      QList<QAction*> models;
+      for (QAction* a : button->menu()->actions())
+        if (!a->isSeparator()) models.append(a);
+      QCOMPARE(models.size(), 3);
+      QVERIFY(models[2]->text().startsWith(QStringLiteral("moons-sid")));
+      models[1]->trigger();  // a teacher: data and teacher
       QCOMPARE(data->currentText(), QStringLiteral("fashion-mnist"));
       QCOMPARE(teacher->text(), dir.filePath("fashion-mnist.pt"));
+      method->setCurrentIndex(method->findData(QStringLiteral("smm")));
+      models[2]->trigger();  // a generator: its setup, and the views show it
+      QCOMPARE(data->currentText(), QStringLiteral("toy:moons"));
+      QCOMPARE(method->currentData().toString(), QStringLiteral("sid"));
+      QCOMPARE(window.viewedModel(), dir.filePath("moons-sid.pt"));
     }
     qunsetenv("ONESTEP_MODELS_DIR");
+  }
+
+  // Automatic settings show what they come to on the chosen data, and are still given to the engine as automatic.
+  void automaticSettingsShowTheirValue() {
+    MainWindow window;
+    window.setSetup(QStringLiteral("fashion-mnist"), QStringLiteral("sid"), QString(), 100, 0, QStringLiteral("run"));
+    auto* table = window.findChild<QTableWidget*>(QStringLiteral("settingsTable"));
+    auto text = [table](const QString& key) {
+      for (int row = 0; row < table->rowCount(); ++row)
+        if (table->item(row, 0)->text() == key) return table->item(row, 1)->text();
+      return QString();
+    };
+    QCOMPARE(text(QStringLiteral("batch")), QStringLiteral("auto (64)"));
+    QCOMPARE(text(QStringLiteral("sid.lr_g")), QStringLiteral("auto (0.0001)"));
+    QCOMPARE(text(QStringLiteral("sid.alpha")), QStringLiteral("1.2"));  // not automatic: as it is
+    window.setSetup(QStringLiteral("toy:moons"), QStringLiteral("sid"), QString(), 100, 0, QStringLiteral("run"));
+    QCOMPARE(text(QStringLiteral("batch")), QStringLiteral("auto (512)"));
   }
 
   // Every control has its keyboard shortcut, and the keys reach it: Ctrl+E opens the export dialog.

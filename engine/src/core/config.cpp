@@ -52,7 +52,7 @@ void forEachField(Config& c, F&& f) {
   f("sid.alpha", c.sid.alpha, "SiD alpha (1.2 in the paper; 0.5-1 is steadier on some data)");
   f("sid.sigma_init", c.sid.sigma_init, "SiD generator noise level: x = G(sigma_init z; sigma_init)");
   f("sid.t_max", c.sid.t_max, "SiD generator step: t ~ U[0, t_max] on the Karras curve");
-  f("sid.lr_g", c.sid.lr_g, "SiD generator learning rate; 0 = auto (1e-4 MLP, 1e-5 UNet)");
+  f("sid.lr_g", c.sid.lr_g, "SiD generator learning rate; 0 = auto (1e-4; lower it for a large TorchScript teacher: 1e-5 at batch 256 on CIFAR-10)");
   f("sid.lr_f", c.sid.lr_f, "SiD fake-score learning rate; 0 = auto (same as sid.lr_g)");
   f("sid.loss_scale", c.sid.loss_scale, "SiD generator loss scale (x100 in the reference)");
   f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
