@@ -237,12 +237,19 @@ void MainWindow::showShippedGenerator() {
   const QString method = m_methodCombo->currentData().toString();
   // A teacher setup shows the shipped teacher; a distillation the shipped generator of its method.
   const QString model = method == QLatin1String("teacher") ? shippedTeacherFor(data) : shippedGeneratorFor(data, method);
+  QString name;
+  for (const ShippedEntry& e : shippedModels())
+    if (e.path == model) name = e.name;
+  // A new SiD run continues the shipped generator (and its fake score) instead of starting from the teacher;
+  // clearing the row starts from the teacher.
+  if (method == QLatin1String("sid")) setSettingValue(QStringLiteral("sid.init"), model.isEmpty() ? QString() : name);
   if (model == m_shownModel) return;
   m_shownModel = model;
   if (m_runStatusLabel)
     m_runStatusLabel->setText(model.isEmpty() ? tr("no run")
-                                              : tr("showing the shipped %1 · Start distils a new run")
-                                                    .arg(QFileInfo(model).completeBaseName()));
+                              : method == QLatin1String("sid")
+                                  ? tr("showing the shipped %1 · Start continues it in a new run (sid.init)").arg(name)
+                                  : tr("showing the shipped %1 · Start distils a new run").arg(name));
   refreshViews(true);
 }
 

@@ -164,6 +164,16 @@ py "it names its teacher by name" "import json; assert json.load(open('$T/out'))
 mkdir -p "$T/elsewhere"
 expect_ok "sample a generator by name from another folder" env -C "$T/elsewhere" "$ONESTEP" sample --model moons-sid --n 100 --out g.npz --json
 py "by name: one step, 100 points" "import json, numpy as n; assert json.load(open('$T/out'))['nfe']==1; assert n.load('$T/elsewhere/g.npz')['arr_0'].shape==(100,2)"
+# sid.init: a new SiD run continues a shipped generator (its EMA generator and fake score) instead of the teacher.
+expect_ok "sample the shipped generator" "$ONESTEP" sample --model moons-sid --n 200 --seed 4 --out "$T/init-before.npz"
+expect_ok "a run from sid.init" "$ONESTEP" distill --method sid --teacher moons --data toy:moons --out "$T/sid-init" --steps 1 --batch 64 --set sid.init=moons-sid --set sid.lr_g=1e-30 --quiet
+expect_ok "sample it" "$ONESTEP" sample --model "$T/sid-init" --n 200 --seed 4 --out "$T/init-after.npz"
+expect_ok "a run from the teacher" "$ONESTEP" distill --method sid --teacher moons --data toy:moons --out "$T/sid-noinit" --steps 1 --batch 64 --set sid.lr_g=1e-30 --quiet
+expect_ok "sample that" "$ONESTEP" sample --model "$T/sid-noinit" --n 200 --seed 4 --out "$T/noinit.npz"
+py "sid.init starts where the shipped generator is (and the teacher elsewhere)" "import numpy as n; a=n.load('$T/init-before.npz')['arr_0']; b=n.load('$T/init-after.npz')['arr_0']; c=n.load('$T/noinit.npz')['arr_0']; assert n.allclose(a, b, atol=1e-4), abs(a-b).max(); assert not n.allclose(a, c, atol=1e-2)"
+expect_error "sid.init of a teacher is refused" 1 "sid.init 'moons': a teacher model; expected a SiD generator" "$ONESTEP" distill --method sid --teacher moons --data toy:moons --out "$T/x6" --steps 1 --set sid.init=moons
+py "a refused start writes nothing" "import os; assert not os.path.exists('$T/x6/config.json')"
+expect_error "sid.init cannot change on resume" 1 "sid.init' of a run cannot change" "$ONESTEP" distill --method sid --out "$T/sid-init" --resume --steps 2 --set sid.init=
 expect_ok "energy of a generator by name" "$ONESTEP" energy moons-sid toy:moons --n 200 --json
 expect_ok "info of a generator by name" "$ONESTEP" info moons-sid
 py "info by name: the sid model" "import json; j=json.load(open('$T/out')); assert j['method']=='sid' and j['name']=='moons-sid'"

@@ -106,6 +106,16 @@ class TestMainWindow : public QObject {
       data->setCurrentText(QStringLiteral("toy:moons"));
       QCOMPARE(teacher->text(), dir.filePath("moons.pt"));
       QCOMPARE(window.viewedModel(), dir.filePath("moons-sid.pt"));  // the shipped generator of moons and SiD
+      auto* table = window.findChild<QTableWidget*>(QStringLiteral("settingsTable"));
+      auto setting = [table](const QString& key) {
+        for (int row = 0; row < table->rowCount(); ++row)
+          if (table->item(row, 0)->text() == key) return table->item(row, 1)->text();
+        return QStringLiteral("(no row)");
+      };
+      QCOMPARE(setting(QStringLiteral("sid.init")), QStringLiteral("moons-sid"));  // Start continues it
+      data->setCurrentText(QStringLiteral("toy:rings"));
+      QCOMPARE(setting(QStringLiteral("sid.init")), QString());  // none shipped: from the teacher
+      data->setCurrentText(QStringLiteral("toy:moons"));
       method->setCurrentIndex(method->findData(QStringLiteral("ect")));
       QVERIFY(window.viewedModel().isEmpty());  // none shipped for ECT
       method->setCurrentIndex(method->findData(QStringLiteral("teacher")));

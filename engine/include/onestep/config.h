@@ -35,10 +35,12 @@ struct SidConfig {
   double alpha = 1.2;                // weight of the (y_real - y_fake)^2 term; 0.5..1 is steadier on some data
   double sigma_init = 2.5;           // generator input noise level: x_g = G(sigma_init z; sigma_init)
   double t_max = 0.8;                // generator-step sigma from t ~ U[0, t_max] on the Karras curve (<= 24.4)
-  double lr_g = 0.0;                 // generator Adam lr; 0 = auto (1e-4 MLP, 1e-5 UNet)
+  double lr_g = 0.0;                 // generator Adam lr; 0 = auto (1e-4)
   double lr_f = 0.0;                 // fake-score Adam lr; 0 = auto (same as lr_g)
   double loss_scale = 100.0;         // the reference's x100 on the generator loss
   double ema_halflife = 20000;       // generator EMA half-life in samples
+  std::string init;                  // a SiD model (exported, run, checkpoint, shipped name) that G, its EMA and the
+                                     // fake score start from instead of the teacher; "" = the teacher
 };
 
 // Easy Consistency Tuning (Geng et al. 2024, locuslab/ect training/loss.py ECMLoss), also the base of SCT.

@@ -55,6 +55,7 @@ void forEachField(Config& c, F&& f) {
   f("sid.lr_g", c.sid.lr_g, "SiD generator learning rate; 0 = auto (1e-4; lower it for a large TorchScript teacher: 1e-5 at batch 256 on CIFAR-10)");
   f("sid.lr_f", c.sid.lr_f, "SiD fake-score learning rate; 0 = auto (same as sid.lr_g)");
   f("sid.loss_scale", c.sid.loss_scale, "SiD generator loss scale (x100 in the reference)");
+  f("sid.init", c.sid.init, "SiD: start G, its EMA and the fake score from this SiD model (a shipped name such as fashion-mnist-sid, an exported file or a run) instead of the teacher; empty = the teacher");
   f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("ct.p_mean", c.ct.p_mean, "ECT/SCT: mean of ln(t)");
   f("ct.p_std", c.ct.p_std, "ECT/SCT: standard deviation of ln(t)");

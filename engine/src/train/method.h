@@ -47,13 +47,17 @@ class Method {
   // A denoiser the method holds, by role: "teacher" (the frozen teacher, or a teacher run's own EMA network),
   // "fake_score" (SiD); null when it has none. For inspection (score fields), not for training.
   virtual nets::Denoiser* network(const std::string& role) { return role == "teacher" ? denoiser() : nullptr; }
-  // The parameters of one of the method's networks ("teacher", "generator", "fake_score", "score"; empty if
+  // The parameters of one of the method's networks ("teacher", "generator", "ema" (SiD's EMA generator),
+  // "fake_score", "score"; empty if
   // the method has no such network): for tests and inspection.
   virtual std::vector<torch::Tensor> parameters(const std::string& role) = 0;
   // Per-sample shape of the generator's input noise; empty = the sample shape (denoisers, SiD, ECT, SCT).
   virtual std::vector<int64_t> latentShape() const { return {}; }
   // Classes the model is conditioned on (0 = unconditional).
   virtual int numClasses() const = 0;
+  // A new run's networks start from another model of the same method (sid.init) instead of the teacher; methods
+  // without such a start refuse. Throws Error naming the model when it is not one that fits.
+  virtual void startFrom(const std::string& model);
   // A generator that is a TorchScript module (SiD on a TorchScript teacher), to be saved as generator.pt
   // for Python; null otherwise.
   virtual nets::Denoiser* exportable() { return nullptr; }

@@ -94,6 +94,10 @@ std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets:
   return teacher;
 }
 
+void Method::startFrom(const std::string& model) {
+  throw Error("sid.init '" + model + "': only SiD runs start from another model");
+}
+
 void setLearningRate(torch::optim::Adam& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
 }

@@ -50,6 +50,8 @@ void checkUnchangeable(const RunConfig& before, const RunConfig& after, bool liv
   for (const char* key : {"latent", "gen_hidden", "gen_depth", "levels", "beta_min", "beta_max"})
     if (a["smm"][key] != b["smm"][key])
       throw Error(std::string("setting 'smm.") + key + "' of a run cannot change (start a new run with --out)");
+  if (a["sid"]["init"] != b["sid"]["init"])
+    throw Error("setting 'sid.init' of a run cannot change (start a new run with --out)");
   if (a["ct"]["dropout"] != b["ct"]["dropout"])
     throw Error("setting 'ct.dropout' of a run cannot change (start a new run with --out)");
 }
@@ -165,6 +167,7 @@ std::unique_ptr<Run> Run::create(const std::string& dir, const RunConfig& config
   validateConfig(impl->config);
   torch::manual_seed(impl->config.seed);
   impl->build();  // a teacher or network that does not fit fails before anything is written
+  if (!impl->config.sid.init.empty()) impl->method->startFrom(impl->config.sid.init);  // also before any write
   io::makeDirs(dir + "/checkpoints");
   io::makeDirs(dir + "/snapshots");
   impl->writeConfig();

@@ -3,6 +3,7 @@
 // f_psi start as copies of the frozen teacher f_phi; one iteration = one fake-score step + one generator step.
 #include <cmath>
 
+#include "api/model.h"
 #include "diffusion/edm.h"
 #include "onestep/error.h"
 #include "train/losses.h"
@@ -126,11 +127,42 @@ class SidMethod : public Method {
     archive.write("optimizer_f", of);
   }
 
-  // An exported generator: the EMA weights only (the teacher is named by the config, as in training).
+  // An exported generator: the EMA weights, and the fake score so that a new run can continue from both
+  // (sid.init); no optimiser state. The teacher is named by the config, as in training.
   void saveForSampling(torch::serialize::OutputArchive& archive) const override {
-    torch::serialize::OutputArchive e;
+    torch::serialize::OutputArchive e, f;
     m_ema->save(e);
+    m_fake->save(f);
     archive.write("ema", e);
+    archive.write("fake_score", f);
+  }
+
+  void startFrom(const std::string& model) override {
+    api::LoadedModel from;
+    try {
+      from = api::loadModel(model, m_device, {});
+    } catch (const Error& e) {
+      throw Error(std::string("sid.init: ") + e.what());
+    }
+    if (!from.method || from.config.method != "sid")
+      throw Error("sid.init '" + model + "': a " + (from.method ? from.config.method : std::string("TorchScript")) +
+                  " model; expected a SiD generator (exported, run or checkpoint)");
+    if (!(from.shape == m_shape))
+      throw Error("sid.init '" + model + "' generates " + from.shape.text() + " but the data gives " + m_shape.text());
+    auto copy = [&](const std::vector<torch::Tensor>& src, nets::Denoiser& dst, const char* what) {
+      auto d = dst.parameters();
+      if (d.size() != src.size())
+        throw Error("sid.init '" + model + "': its " + what + " is not the teacher's architecture");
+      torch::NoGradGuard guard;
+      for (std::size_t i = 0; i < d.size(); ++i) {
+        if (!d[i].sizes().equals(src[i].sizes()))
+          throw Error("sid.init '" + model + "': its " + what + " is not the teacher's architecture");
+        d[i].copy_(src[i]);
+      }
+    };
+    copy(from.method->parameters("generator"), *m_generator, "generator");
+    copy(from.method->parameters("ema"), *m_ema, "generator");
+    copy(from.method->parameters("fake_score"), *m_fake, "fake score");
   }
 
   void load(torch::serialize::InputArchive& archive) override {
@@ -139,8 +171,9 @@ class SidMethod : public Method {
     archive.read("ema", e);
     m_ema->load(e);
     if (!archive.try_read("generator", g)) {
-      // Exported: the EMA weights are the generator too; the fake score stays the teacher's copy.
+      // Exported: the EMA weights are the generator too; the fake score is there from exports that keep it.
       m_generator->copyFrom(*m_ema);
+      if (archive.try_read("fake_score", f)) m_fake->load(f);
       for (auto* d : {m_generator.get(), m_fake.get(), m_ema.get()}) d->to(m_device);
       return;
     }
@@ -173,6 +206,7 @@ class SidMethod : public Method {
   std::vector<torch::Tensor> parameters(const std::string& role) override {
     if (role == "teacher") return m_teacher->parameters();
     if (role == "generator") return m_generator->parameters();
+    if (role == "ema") return m_ema->parameters();
     if (role == "fake_score") return m_fake->parameters();
     return {};
   }
