@@ -6,7 +6,8 @@
 # - fashion-mnist: a class-conditional UNet (16 channels, 1,2,2) for FASHION_STEPS iterations (default 10000,
 #   batch 64, seed 0), scored by FID with the built-in features against the test split's statistics on 1000 and
 #   on 10 000 samples (Heun, 35 NFE; `fid --seed 0` samples the model with seed 1). ~1 h on 2 cores; resumable: run it again to continue.
-# Usage: packaging/make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist]
+# - fashion-mnist-sid: the one-step SiD generator distilled from the shipped fashion-mnist teacher (see below).
+# Usage: packaging/make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist | fashion-mnist-sid]
 set -euo pipefail
 O=${1:?usage: make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist]}
 W=${2:?usage: make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist]}
@@ -15,6 +16,34 @@ shift 3
 TOYS=${*:-8gaussians moons swissroll checkerboard rings}
 mkdir -p "$W" "$D"
 fid() { /usr/bin/python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["fid"])'; }
+if [ "$TOYS" = fashion-mnist-sid ]; then
+  # SiD from the shipped teacher (by name): SID_STEPS iterations (default 30000) at lr 1e-4, batch 64, seed 0,
+  # resumable; SID_ITER exports that checkpoint instead of the newest (evaluations every 500 iterations in
+  # metrics.jsonl say which is best). ~2 it/s on 2 cores. Prints the models.json row.
+  steps=${SID_STEPS:-30000}
+  run="$W/fashion-mnist-sid"
+  log="$W/fashion-mnist-sid.log"
+  "$O" distill --method sid --teacher fashion-mnist --data fashion-mnist --out "$run" --steps "$steps" --seed 0 \
+    --resume --quiet --set sid.lr_g=1e-4 --set eval_every=500 --set checkpoint_every=500 --set keep_checkpoints=80 \
+    >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  model="$run"
+  [ -n "${SID_ITER:-}" ] && model=$(printf '%s/checkpoints/ckpt-%09d.pt' "$run" "$SID_ITER")
+  rm -f "$D/fashion-mnist-sid.pt"
+  "$O" export --model "$model" --out "$D/fashion-mnist-sid.pt" >/dev/null
+  f1=$("$O" fid "fashion-mnist?split=test" "$D/fashion-mnist-sid.pt" --n 1000 --seed 0 --no-kid --no-pr --quiet --json | fid)
+  f10=$("$O" fid "fashion-mnist?split=test" "$D/fashion-mnist-sid.pt" --n 10000 --seed 0 --quiet --json)
+  it=$("$O" info "$D/fashion-mnist-sid.pt" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["iteration"])')
+  /usr/bin/python3 - "$f1" "$f10" "$it" <<'PY'
+import json, sys
+f1, f10, it = float(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+print(json.dumps({"name": "fashion-mnist-sid", "file": "fashion-mnist-sid.pt", "kind": "generator", "method": "sid",
+                  "data": "fashion-mnist", "nfe": 1, "metric": "fid", "value": f1, "eval_n": 1000,
+                  "value_10k": round(f10["fid"], 2), "kid_10k": f10.get("kid"), "precision_10k": f10.get("precision"),
+                  "recall_10k": f10.get("recall"), "iteration": it,
+                  "command": "SID_ITER=%d packaging/make_models.sh build/app/onestep WORK models fashion-mnist-sid" % it}, indent=1))
+PY
+  exit 0
+fi
 if [ "$TOYS" = fashion-mnist ]; then
   steps=${FASHION_STEPS:-10000}
   log="$W/fashion-mnist.log"
