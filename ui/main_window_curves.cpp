@@ -252,19 +252,25 @@ bool MainWindow::writeCurvesImage(const QStringList& runs, const QString& path, 
   for (const bool against : {false, true}) {
     if (wall) wall->setChecked(against);
     rebuildGraphs();
+    int colour = 0;
     for (int i = 0; i < m_fidPlot->graphCount(); ++i) {
       QCPGraph* g = m_fidPlot->graph(i);
       const bool shown = !onRightAxis(g->name());  // FID (or energy) only: one scale
       g->setVisible(shown);
-      QPen pen = g->pen();
-      pen.setStyle(Qt::SolidLine);  // every run is an overlay here; none is "the current run"
-      pen.setWidthF(2);
-      g->setPen(pen);
-      if (!shown) g->removeFromLegend();
+      if (!shown) {
+        g->removeFromLegend();
+        continue;
+      }
+      // A colour per run (every run is an overlay here, none is "the current run"), solid, with its evaluations marked.
+      const QColor c = palette10()[colour++ % palette10().size()];
+      g->setPen(QPen(c, 2));
+      g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, c, 5));
     }
     m_fidPlot->yAxis2->setVisible(false);
     m_fidPlot->legend->setVisible(true);
     m_fidPlot->rescaleAxes(true);
+    const QCPRange y = m_fidPlot->yAxis->range();
+    if (y.lower > 0) m_fidPlot->yAxis->setRange(y.lower / 1.15, y.upper * 1.15);  // margins, multiplicative (log axis)
     painter.drawPixmap(against ? half.width() : 0, 0, m_fidPlot->toPixmap(half.width(), half.height()));
   }
   painter.end();

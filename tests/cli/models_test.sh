@@ -21,7 +21,7 @@ for row in "${rows[@]}"; do
   read -r name kind method data nfe metric value n file <<<"$row"
   # Generators by name, as users call them; a teacher by file, since where a set may be data its name is the data.
   ref=$name; [ "$kind" = teacher ] && ref=$file
-  if grep -q "\`$name\`" "$MODELS/README.md"; then pass "$name: in models/README.md"; else fail "$name: not in models/README.md"; fi
+  if grep -qE "\`$name(\.pt)?\`" "$MODELS/README.md"; then pass "$name: in models/README.md"; else fail "$name: not in models/README.md"; fi
   expect_ok "$name: info" "$ONESTEP" info "$ref"
   py "$name: a $method model of $data" "import json; c=json.load(open('$T/out'))['config']; assert c['method']=='$method' and c['data']=='$data', (c['method'], c['data'])"
   if [ "$metric" = fid ]; then
