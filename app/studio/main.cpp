@@ -69,7 +69,9 @@ void grabView(MainWindow& window, const QString& name, const QString& screenshot
     // Somewhere between the two seeds, a little along the first direction, as a user would leave it.
     QTimer::singleShot(1500, window.latentView(), [&window] { window.latentView()->interpolationSlider()->setValue(400); });
   }
-  quiet->start();
+  // The first answer may take a while (the model loads): the quiet period counts from it, with a long fallback.
+  quiet->setInterval(4000);
+  QTimer::singleShot(120000, quiet, [quiet] { if (!quiet->isActive()) quiet->start(); });
 }
 
 // Scripted mode: --demo SPEC --method M --steps N [--teacher PATH] --screenshot FILE. Runs N iterations in the
