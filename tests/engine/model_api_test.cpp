@@ -398,7 +398,8 @@ TEST_F(ModelApi, SweepOfAModelFileTakesItsDataFromAGivenRun) {
 }
 
 // An exported teacher: EMA weights and config only, a fraction of a checkpoint's size, sampling exactly as the
-// run and usable as a distillation teacher; generators, existing files and other extensions are refused.
+// run and usable as a distillation teacher; a generator exports the same way; existing files and other extensions
+// are refused.
 TEST_F(ModelApi, ExportedTeacherSamplesAsItsRunAndTeaches) {
   test::TempDir dir;
   const std::string out = dir / "teacher.pt";
@@ -423,9 +424,14 @@ TEST_F(ModelApi, ExportedTeacherSamplesAsItsRunAndTeaches) {
   c.eval_every = 0;
   auto run = Run::create(dir / "sid", c);
   EXPECT_EQ(train(*run).iteration, 2);
-  std::string e = errorOf([&] { exportModel(dir / "sid", dir / "sid.pt"); });
-  EXPECT_NE(e.find("only teachers are exported"), std::string::npos) << e;
-  e = errorOf([&] { exportModel(sharedTeacher(), out); });
+  // A generator exports too, and samples from the file exactly as from its run.
+  const ExportSummary g = exportModel(dir / "sid", dir / "sid.pt");
+  EXPECT_EQ(g.iteration, 2);
+  SampleOptions one;
+  one.n = 50;
+  one.seed = 11;
+  EXPECT_EQ(sampleModel(dir / "sid.pt", one).samples.points, sampleModel(dir / "sid", one).samples.points);
+  std::string e = errorOf([&] { exportModel(sharedTeacher(), out); });
   EXPECT_NE(e.find("exists already"), std::string::npos) << e;
   e = errorOf([&] { exportModel(sharedTeacher(), dir / "teacher.bin"); });
   EXPECT_NE(e.find("must end in .pt"), std::string::npos) << e;
