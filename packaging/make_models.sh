@@ -6,8 +6,8 @@
 # - fashion-mnist: a class-conditional UNet (16 channels, 1,2,2) for FASHION_STEPS iterations (default 10000,
 #   batch 64, seed 0), scored by FID with the built-in features against the test split's statistics on 1000 and
 #   on 10 000 samples (Heun, 35 NFE; `fid --seed 0` samples the model with seed 1). ~1 h on 2 cores; resumable: run it again to continue.
-# - fashion-mnist-sid: the one-step SiD generator distilled from the shipped fashion-mnist teacher (see below).
-# Usage: packaging/make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist | fashion-mnist-sid]
+# - fashion-mnist-sid, -ect, -sct: generators distilled from the shipped fashion-mnist teacher (see below).
+# Usage: packaging/make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist | fashion-mnist-METHOD]
 set -euo pipefail
 O=${1:?usage: make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist]}
 W=${2:?usage: make_models.sh PATH/TO/onestep WORK_DIR OUT_DIR [toys... | fashion-mnist]}
@@ -16,34 +16,49 @@ shift 3
 TOYS=${*:-8gaussians moons swissroll checkerboard rings}
 mkdir -p "$W" "$D"
 fid() { /usr/bin/python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["fid"])'; }
-if [ "$TOYS" = fashion-mnist-sid ]; then
-  # SiD from the shipped teacher (by name): SID_STEPS iterations (default 30000) at lr 1e-4, batch 64, seed 0,
-  # resumable; SID_ITER exports that checkpoint instead of the newest (evaluations every 500 iterations in
-  # metrics.jsonl say which is best). ~2 it/s on 2 cores. Prints the models.json row.
-  steps=${SID_STEPS:-30000}
-  run="$W/fashion-mnist-sid"
-  log="$W/fashion-mnist-sid.log"
-  "$O" distill --method sid --teacher fashion-mnist --data fashion-mnist --out "$run" --steps "$steps" --seed 0 \
-    --resume --quiet --set sid.lr_g=1e-4 --set eval_every=500 --set checkpoint_every=500 --set keep_checkpoints=80 \
-    >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+case "$TOYS" in fashion-mnist-sid | fashion-mnist-ect | fashion-mnist-sct)
+  # A generator from the shipped teacher (by name), batch 64, seed 0, evaluated every 500 iterations (1000
+  # samples, 1 step) and checkpointed as often; resumable: run it again to continue. STEPS iterations in all;
+  # ITER exports that checkpoint instead of the newest (metrics.jsonl says which evaluation was best).
+  # - sid: lr 1e-4, STEPS default 30000, ~2 it/s on 2 cores; scored at 1 step.
+  # - ect, sct: every setting at its default, STEPS default 20000, ~7 (ect) and ~5 (sct) it/s; scored at 2 steps,
+  #   their 1-step FID beside it.
+  # Prints the models.json row.
+  method=${TOYS#fashion-mnist-}
+  name=$TOYS
+  set_args=()
+  nfe=2
+  if [ "$method" = sid ]; then set_args=(--set sid.lr_g=1e-4); nfe=1; fi
+  steps=${STEPS:-${SID_STEPS:-$([ "$method" = sid ] && echo 30000 || echo 20000)}}
+  iter=${ITER:-${SID_ITER:-}}
+  run="$W/$name"
+  log="$W/$name.log"
+  "$O" distill --method "$method" --teacher fashion-mnist --data fashion-mnist --out "$run" --steps "$steps" \
+    --seed 0 --resume --quiet "${set_args[@]}" --set eval_every=500 --set checkpoint_every=500 \
+    --set keep_checkpoints=80 >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   model="$run"
-  [ -n "${SID_ITER:-}" ] && model=$(printf '%s/checkpoints/ckpt-%09d.pt' "$run" "$SID_ITER")
-  rm -f "$D/fashion-mnist-sid.pt"
-  "$O" export --model "$model" --out "$D/fashion-mnist-sid.pt" >/dev/null
-  f1=$("$O" fid "fashion-mnist?split=test" "$D/fashion-mnist-sid.pt" --n 1000 --seed 0 --no-kid --no-pr --quiet --json | fid)
-  f10=$("$O" fid "fashion-mnist?split=test" "$D/fashion-mnist-sid.pt" --n 10000 --seed 0 --quiet --json)
-  it=$("$O" info "$D/fashion-mnist-sid.pt" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["iteration"])')
-  /usr/bin/python3 - "$f1" "$f10" "$it" <<'PY'
+  [ -n "$iter" ] && model=$(printf '%s/checkpoints/ckpt-%09d.pt' "$run" "$iter")
+  rm -f "$D/$name.pt"
+  "$O" export --model "$model" --out "$D/$name.pt" >/dev/null
+  f1=$("$O" fid "fashion-mnist?split=test" "$D/$name.pt" --steps "$nfe" --n 1000 --seed 0 --no-kid --no-pr --quiet --json | fid)
+  f10=$("$O" fid "fashion-mnist?split=test" "$D/$name.pt" --steps "$nfe" --n 10000 --seed 0 --quiet --json)
+  one=""
+  [ "$nfe" = 2 ] && one=$("$O" fid "fashion-mnist?split=test" "$D/$name.pt" --steps 1 --n 10000 --seed 0 --no-kid --no-pr --quiet --json | fid)
+  it=$("$O" info "$D/$name.pt" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["iteration"])')
+  /usr/bin/python3 - "$name" "$method" "$nfe" "$f1" "$f10" "$it" "$one" <<'PY'
 import json, sys
-f1, f10, it = float(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
-print(json.dumps({"name": "fashion-mnist-sid", "file": "fashion-mnist-sid.pt", "kind": "generator", "method": "sid",
-                  "data": "fashion-mnist", "nfe": 1, "metric": "fid", "value": f1, "eval_n": 1000,
-                  "value_10k": round(f10["fid"], 2), "kid_10k": f10.get("kid"), "precision_10k": f10.get("precision"),
-                  "recall_10k": f10.get("recall"), "iteration": it,
-                  "command": "SID_ITER=%d packaging/make_models.sh build/app/onestep WORK models fashion-mnist-sid" % it}, indent=1))
+name, method, nfe, f1, f10, it, one = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), json.loads(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+row = {"name": name, "file": name + ".pt", "kind": "generator", "method": method, "data": "fashion-mnist", "nfe": nfe,
+       "metric": "fid", "value": f1, "eval_n": 1000, "value_10k": round(f10["fid"], 2), "kid_10k": f10.get("kid"),
+       "precision_10k": f10.get("precision"), "recall_10k": f10.get("recall"), "iteration": it,
+       "command": "ITER=%d packaging/make_models.sh build/app/onestep WORK models %s" % (it, name)}
+if one:
+    row["value_10k_1step"] = float(one)
+print(json.dumps(row, indent=1))
 PY
   exit 0
-fi
+  ;;
+esac
 if [ "$TOYS" = fashion-mnist ]; then
   steps=${FASHION_STEPS:-10000}
   log="$W/fashion-mnist.log"
