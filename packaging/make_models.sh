@@ -51,7 +51,7 @@ name, method, nfe, f1, f10, it, one = sys.argv[1], sys.argv[2], int(sys.argv[3])
 row = {"name": name, "file": name + ".pt", "kind": "generator", "method": method, "data": "fashion-mnist", "nfe": nfe,
        "metric": "fid", "value": f1, "eval_n": 1000, "value_10k": round(f10["fid"], 2), "kid_10k": f10.get("kid"),
        "precision_10k": f10.get("precision"), "recall_10k": f10.get("recall"), "iteration": it,
-       "command": "ITER=%d packaging/make_models.sh build/app/onestep WORK models %s" % (it, name)}
+       "command": "ITER=%d STEPS=%d packaging/make_models.sh build/app/onestep WORK models %s" % (it, it, name)}
 if one:
     row["value_10k_1step"] = float(one)
 print(json.dumps(row, indent=1))
