@@ -148,10 +148,16 @@ int runTraining(const Args& a, const std::string& method) {
   bar.finish();
   if (a.has("json")) {
     std::cout << Json{{"out", out}, {"iteration", s.iteration}, {"stopped", s.stopped}, {"wall_s", s.wallSec},
-                      {"checkpoint", s.checkpoint}, {"losses", s.lastLosses}}.dump() << "\n";
+                      {"checkpoint", s.checkpoint}, {"losses", s.lastLosses},
+                      {"best", s.bestIteration < 0 ? Json(nullptr)
+                                                   : Json{{"iteration", s.bestIteration}, {s.bestMetric, s.bestValue},
+                                                          {"checkpoint", s.bestCheckpoint}}}}.dump() << "\n";
   } else {
     std::cerr << (s.stopped ? "stopped" : "done") << " at iteration " << s.iteration << " after " << s.wallSec
               << " s; checkpoint " << s.checkpoint << "\n";
+    if (s.bestIteration >= 0 && s.bestIteration != s.iteration && !s.bestCheckpoint.empty())
+      std::cerr << "best evaluation: " << s.bestMetric << " " << s.bestValue << " at iteration " << s.bestIteration
+                << "; its checkpoint is kept: " << s.bestCheckpoint << "\n";
     if (s.stopped) std::cerr << "continue with: " << resume << "\n";
   }
   return s.stopped ? 130 : 0;

@@ -112,6 +112,34 @@ TEST(Teacher, ResumeContinuesExactlyTheSameTrajectory) {
   for (std::size_t i = 0; i < ma.size(); ++i) EXPECT_EQ(ma[i]["loss"], mb[i]["loss"]) << "line " << i;
 }
 
+TEST(Teacher, RotationKeepsTheBestEvaluationsCheckpoint) {
+  setThreads(2);
+  test::TempDir dir;
+  RunConfig c = toyConfig(8);
+  c.keep_checkpoints = 2;
+  c.eval_every = 0;
+  auto ckpt = [&](const char* run, int it) { return std::filesystem::exists(dir / run + "/checkpoints/ckpt-00000000" + std::to_string(it) + ".pt"); };
+  // FID only (images): the lowest FID, iteration 2, outlives the rotation; energy, where present, decides (points).
+  for (const char* name : {"fid", "energy"}) {
+    auto run = Run::create(dir / name, c);
+    for (int it = 1; it <= 6; ++it) {
+      run->step();
+      std::map<std::string, double> eval = {{"fid", it == 2 ? 1.0 : 5.0 + it}};
+      if (std::string(name) == "energy") eval["energy"] = it == 3 ? 0.001 : 0.1;
+      run->logMetrics(eval);
+      run->saveCheckpoint();
+    }
+    const int best = std::string(name) == "energy" ? 3 : 2;
+    for (int it = 1; it <= 6; ++it) EXPECT_EQ(ckpt(name, it), it == best || it >= 5) << name << ", iteration " << it;
+    run.reset();
+    auto resumed = Run::resume(dir / name, {{"steps", "7"}});
+    auto summary = train(*resumed);
+    EXPECT_EQ(summary.bestIteration, best) << name;
+    EXPECT_EQ(summary.bestMetric, name);
+    EXPECT_EQ(summary.bestCheckpoint, dir / name + "/checkpoints/ckpt-00000000" + std::to_string(best) + ".pt");
+  }
+}
+
 TEST(Teacher, DamagedLatestCheckpointFallsBackAndTrimsMetrics) {
   test::TempDir dir;
   auto run = Run::create(dir / "r", toyConfig(20));

@@ -41,6 +41,12 @@ struct TrainSummary {
   double wallSec = 0.0;          // wall time of this call
   std::string checkpoint;        // path of the last checkpoint written
   std::map<std::string, double> lastLosses;  // losses of the final iteration
+  // The run's best evaluation (metrics.jsonl) and its checkpoint, kept apart from keep_checkpoints' rotation;
+  // bestIteration -1 when the run has no evaluation, bestCheckpoint empty when that iteration has none.
+  int64_t bestIteration = -1;
+  std::string bestMetric;
+  double bestValue = 0.0;
+  std::string bestCheckpoint;
 };
 
 class RunImpl;

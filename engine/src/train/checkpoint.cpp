@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "core/util.h"
@@ -124,6 +126,32 @@ std::string checkpointPath(const std::string& runDir, int64_t iteration) {
   char name[48];
   std::snprintf(name, sizeof name, "/checkpoints/ckpt-%09lld.pt", static_cast<long long>(iteration));
   return runDir + name;
+}
+
+BestEvaluation bestEvaluation(const std::string& runDir) {
+  BestEvaluation best[2];  // [0]: fid, [1]: energy
+  best[0].metric = "fid";
+  best[1].metric = "energy";
+  std::ifstream in(runDir + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("\"fid\"") == std::string::npos) continue;  // training lines: skip without parsing
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const std::exception&) {
+      continue;  // a half-written last line
+    }
+    for (auto& b : best) {
+      auto v = j.find(b.metric);
+      if (v == j.end() || !v->is_number() || !std::isfinite(v->get<double>())) continue;
+      if (b.iteration < 0 || v->get<double>() < b.value) {
+        b.iteration = j.value("iteration", int64_t{-1});
+        b.value = v->get<double>();
+      }
+    }
+  }
+  return best[1].iteration >= 0 ? best[1] : best[0];
 }
 
 }  // namespace onestep::training

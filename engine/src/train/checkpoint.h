@@ -37,6 +37,15 @@ std::vector<std::string> listCheckpoints(const std::string& runDir);
 // Path of the checkpoint for an iteration.
 std::string checkpointPath(const std::string& runDir, int64_t iteration);
 
+// The run's best evaluation in metrics.jsonl: the lowest energy distance where evaluations have one (points),
+// else the lowest FID. iteration -1 when there is none.
+struct BestEvaluation {
+  int64_t iteration = -1;
+  std::string metric;
+  double value = 0.0;
+};
+BestEvaluation bestEvaluation(const std::string& runDir);
+
 std::string shapeToJson(const nets::SampleShape& shape);
 nets::SampleShape shapeFromJson(const std::string& json);
 

@@ -252,9 +252,13 @@ std::string Run::saveCheckpoint() {
   r.checkpointed = r.iteration;
   // A TorchScript generator is also saved as TorchScript, for Python: G(sigma_init * z, sigma_init).
   if (auto* g = r.method->exportable()) g->saveTorchScript(r.dir + "/generator.pt");
-  // Keep the newest keep_checkpoints files.
+  // Keep the newest keep_checkpoints files, and the best evaluation's checkpoint besides them: a method that gets
+  // worse with more training (ECT on images past its fourth stage) must not rotate its best state away.
   auto all = training::listCheckpoints(r.dir);
+  const auto best = training::bestEvaluation(r.dir);
+  const std::string keep = best.iteration >= 0 ? training::checkpointPath(r.dir, best.iteration) : std::string();
   for (std::size_t i = 0; i + static_cast<std::size_t>(r.config.keep_checkpoints) < all.size(); ++i) {
+    if (all[i] == keep) continue;
     std::error_code ec;
     std::filesystem::remove(all[i], ec);
   }
@@ -474,6 +478,12 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     if (!evaluate()) summary.stopped = true;
   }
   if (run.iteration() != lastSaved || training::listCheckpoints(run.dir()).empty()) save();
+  const auto best = training::bestEvaluation(run.dir());
+  summary.bestIteration = best.iteration;
+  summary.bestMetric = best.metric;
+  summary.bestValue = best.value;
+  if (best.iteration >= 0 && isFile(training::checkpointPath(run.dir(), best.iteration)))
+    summary.bestCheckpoint = training::checkpointPath(run.dir(), best.iteration);
   summary.iteration = run.iteration();
   summary.wallSec = nowSec() - start;
   return summary;
