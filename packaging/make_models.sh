@@ -21,15 +21,15 @@ case "$TOYS" in fashion-mnist-sid | fashion-mnist-ect | fashion-mnist-sct)
   # samples, 1 step) and checkpointed as often; resumable: run it again to continue. STEPS iterations in all;
   # ITER exports that checkpoint instead of the newest (metrics.jsonl says which evaluation was best).
   # - sid: lr 1e-4, STEPS default 30000, ~2 it/s on 2 cores; scored at 1 step.
-  # - ect, sct: every setting at its default, STEPS default 6500 (ect: it gets worse past its fourth stage) and
-  #   8000 (sct), ~7 (ect) and ~5.6 (sct) it/s; scored at 2 steps, their 1-step FID beside it.
+  # - ect, sct: every setting at its default, STEPS default 12000 (ect) and 8000 (sct), ~6.7 (ect) and ~5.6 (sct)
+  #   it/s; scored at 2 steps, their 1-step FID beside it.
   # Prints the models.json row.
   method=${TOYS#fashion-mnist-}
   name=$TOYS
   set_args=()
   nfe=2
   if [ "$method" = sid ]; then set_args=(--set sid.lr_g=1e-4); nfe=1; fi
-  case $method in sid) default_steps=30000 ;; ect) default_steps=6500 ;; *) default_steps=8000 ;; esac
+  case $method in sid) default_steps=30000 ;; ect) default_steps=12000 ;; *) default_steps=8000 ;; esac
   steps=${STEPS:-${SID_STEPS:-$default_steps}}
   iter=${ITER:-${SID_ITER:-}}
   run="$W/$name"

@@ -317,7 +317,8 @@ TEST(MethodSettings, ChangeBetweenIterationsIsAppliedSavedAndLogged) {
   EXPECT_DOUBLE_EQ(resumed->config().sid.lr_f, 1e-4);
 }
 
-// The consistency methods' auto schedule: ECT's q = 2 for images, a smoother 1.5 with shorter stages for points.
+// The consistency methods' auto schedule: ECT's q = 2 for images (4 stages), a smoother 1.5 with shorter stages
+// (11) for points.
 TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
   setThreads(0);
   test::TempDir dir;
@@ -325,6 +326,12 @@ TEST(MethodSettings, ConsistencyScheduleAutoDependsOnTheData) {
   EXPECT_DOUBLE_EQ(run->config().ct.q, 1.5);
   EXPECT_DOUBLE_EQ(run->config().ct.stage_samples, 40000);
   EXPECT_EQ(run->config().ct.stages, 11);
+  // Images: q = 2 and 128 000-image stages as ECT's reference, held at stage 3 (ECT drifted past it).
+  RunConfig images = methodConfig("ect", 1);
+  images.data = "fashion-mnist";
+  EXPECT_DOUBLE_EQ(resolvedConfig(images).ct.q, 2.0);
+  EXPECT_DOUBLE_EQ(resolvedConfig(images).ct.stage_samples, 128000);
+  EXPECT_EQ(resolvedConfig(images).ct.stages, 4);
   EXPECT_DOUBLE_EQ(RunConfig().ct.q, 0.0);
   EXPECT_NE(settingError("ct.q", "1").find("ct.q must be > 1"), std::string::npos);
   // SCT's reference batch: 4096 extra samples for points unless set; 0 (the batch alone) is kept as given.

@@ -63,7 +63,7 @@ void forEachField(Config& c, F&& f) {
   f("ct.b", c.ct.b, "ECT/SCT: b of the r(t) mapping");
   f("ct.q", c.ct.q, "ECT/SCT: t - r shrinks by q at each stage; 0 = auto (2 images, 1.5 points)");
   f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage; 0 = auto (128000 images, 40000 points)");
-  f("ct.stages", c.ct.stages, "ECT/SCT: number of stages, t - r stops shrinking at the last; 0 = auto (11 points, no limit images), -1 = no limit");
+  f("ct.stages", c.ct.stages, "ECT/SCT: number of stages, t - r stops shrinking at the last; 0 = auto (11 points, 4 images), -1 = no limit");
   f("ct.huber_c", c.ct.huber_c, "ECT/SCT: pseudo-Huber c (0 = L2 norm)");
   f("ct.lr", c.ct.lr, "ECT/SCT: RAdam learning rate");
   f("ct.dropout", c.ct.dropout, "ECT/SCT: dropout of the consistency model (-1 = the teacher's)");
