@@ -29,10 +29,13 @@ print("| %s | %d | %.2f | %.4f | %.3f | %.3f | %.2f |" % (sys.argv[1], m["nfe"],
                                                          f["recall"], m["ms_per_sample"]))
 EOF
 }
+"$O" models --json >"$W/models.json"
+# The teacher by its file: in `fid` the name fashion-mnist is the data.
+teacher=$($PY -c "import json
+print([m['file'] for m in json.load(open('$W/models.json'))['models'] if m['name'] == 'fashion-mnist'][0])")
 echo "| model | NFE | FID | KID | precision | recall | ms per image |"
 echo "|---|---|---|---|---|---|---|"
-for k in 1 2 3 5 9 18; do row fashion-mnist "teacher \`fashion-mnist\` (Heun)" "$k" "fashion-mnist-$((2 * k - 1))"; done
-"$O" models --json >"$W/models.json"
+for k in 1 2 3 5 9 18; do row "$teacher" "teacher \`fashion-mnist\` (Heun)" "$k" "fashion-mnist-$((2 * k - 1))"; done
 mapfile -t gens < <($PY -c "import json
 for m in json.load(open('$W/models.json'))['models']:
     if m['kind'] == 'generator' and m['data'] == 'fashion-mnist': print(m['name'], m['method'])")
