@@ -1,7 +1,7 @@
 // Interactive questions to trained models (compare view, latent explorer, 2-D view), answered on a worker
 // thread that keeps the models loaded. Requests go to named channels; on each channel the latest request wins:
 // a request still waiting when a newer one arrives is dropped unanswered, a running one is abandoned, and the
-// GUI ignores any reply that is not its channel's latest (DESIGN.md: "latest request wins").
+// GUI ignores any reply that is not its channel's latest (docs/architecture.md: "the latest request wins").
 #pragma once
 
 #include <onestep/model.h>

@@ -1,4 +1,4 @@
-// The engine on a worker thread (DESIGN.md, threading contract): a RunWorker is moved to a QThread and
+// The engine on a worker thread (docs/architecture.md, Threads): a RunWorker is moved to a QThread and
 // runs one training run at a time. The GUI talks to it through queued signals and a few thread-safe
 // controls (stop, pause, single step, settings to apply at the next iteration); frames, losses and metric
 // points come back as value types. The GUI thread never waits on it.

@@ -263,7 +263,7 @@ int main(int argc, char* argv[]) {
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings->path());
   }
   try {
-    onestep::setThreads(0);  // Debian's LibTorch starts with one intra-op thread (DESIGN.md)
+    onestep::setThreads(0);  // Debian's LibTorch starts with one intra-op thread (docs/architecture.md)
     MainWindow window;
     if (screenshotMode) {
       window.resize(MainWindow::kDefaultSize);  // reproducible images, whatever was saved

@@ -1,4 +1,4 @@
-// A run directory and its training loop: config.json, metrics.jsonl, checkpoints/, snapshots/ (DESIGN.md).
+// A run directory and its training loop: config.json, metrics.jsonl, checkpoints/, snapshots/ (docs/architecture.md).
 #include "onestep/run.h"
 
 #include <nlohmann/json.hpp>
