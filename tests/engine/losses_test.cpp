@@ -1,4 +1,4 @@
-// The methods' losses and schedules on tiny tensors against values worked out by hand (ALGORITHMS.md).
+// The methods' losses and schedules on tiny tensors against values worked out by hand (docs/methods.md).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -54,7 +54,8 @@ struct ConsistencyConfig {
                                      // (3.2M images on CIFAR-10; points: a smoother schedule of more, smaller
                                      // steps, stopped at 11 stages, see docs/methods-on-toys.md)
   int64_t stages = 0;                // stages in all: t - r stops shrinking at the last; 0 = auto (11 points,
-                                     // -1 images), -1 = no limit (long runs at a tiny t - r degrade, see docs/methods-on-toys.md)
+                                     // 4 images), -1 = no limit (long runs at a tiny t - r degrade, see
+                                     // docs/methods-on-toys.md and docs/methods-on-images.md)
   double huber_c = 0.0;              // pseudo-Huber sqrt(d + c^2) - c on the squared distance d; 0 = L2 norm
   double lr = 1e-4;                  // RAdam learning rate
   double dropout = -1.0;             // dropout of the consistency model; -1 = keep the teacher's (0.2 in ECT)

@@ -1,6 +1,6 @@
 // ECT: Easy Consistency Tuning (Geng et al., "Consistency Models Made Easy", arXiv 2406.14548; locuslab/ect
 // training/loss.py ECMLoss) and SCT: Stable Consistency Tuning (Wang et al., arXiv 2410.18958), which replaces
-// ECT's target point by one from a variance-reduced score estimate over a reference batch (ALGORITHMS.md).
+// ECT's target point by one from a variance-reduced score estimate over a reference batch (docs/methods.md).
 // The consistency model f starts as a copy of the teacher and is tuned on data; one iteration = one update.
 #include <cmath>
 #include <sstream>

@@ -1,5 +1,5 @@
 // The methods' losses and schedules as free functions over tensors, so each can be tested on tiny inputs
-// against hand-computed values (ALGORITHMS.md has the equations and where they come from).
+// against hand-computed values (docs/methods.md has the equations and where they come from).
 #pragma once
 #include <torch/torch.h>
 

@@ -1,5 +1,5 @@
 // SiD: Score identity Distillation (Zhou et al., ICML 2024, arXiv 2404.04057), as mingyuanzhou/SiD's
-// sid_training_loop.py and loss.py do it (ALGORITHMS.md). Data-free: the generator G and the fake score
+// sid_training_loop.py and loss.py do it (docs/methods.md). Data-free: the generator G and the fake score
 // f_psi start as copies of the frozen teacher f_phi; one iteration = one fake-score step + one generator step.
 #include <cmath>
 

@@ -1,4 +1,4 @@
-// Score Mismatching (senmaoy/Score-Mismatching training/loss.py; ALGORITHMS.md): an epsilon-predicting score
+// Score Mismatching (senmaoy/Score-Mismatching training/loss.py; docs/methods.md): an epsilon-predicting score
 // net S on 10 small noise levels learns to predict the noise on real data ("matching") and an independent
 // noise on generated data ("mismatching"); the generator G is trained so that S predicts its noise again.
 // Both start from scratch: no teacher. One iteration = smm.score_steps score-net steps (each on a fresh real
