@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -42,6 +44,12 @@ std::vector<nlohmann::json> readMetrics(const std::string& dir) {
     if (!j.contains("fid")) out.push_back(j);
   }
   return out;
+}
+
+std::string checkpointFile(const std::string& run, int64_t iteration) {
+  char name[48];
+  std::snprintf(name, sizeof name, "/checkpoints/ckpt-%09lld.pt", static_cast<long long>(iteration));
+  return run + name;
 }
 
 SampleSet samplePoints(const std::string& model, int64_t n, int64_t batch = 256) {
@@ -118,7 +126,7 @@ TEST(Teacher, RotationKeepsTheBestEvaluationsCheckpoint) {
   RunConfig c = toyConfig(8);
   c.keep_checkpoints = 2;
   c.eval_every = 0;
-  auto ckpt = [&](const char* run, int it) { return std::filesystem::exists(dir / run + "/checkpoints/ckpt-00000000" + std::to_string(it) + ".pt"); };
+  auto ckpt = [&](const char* run, int it) { return std::filesystem::exists(checkpointFile(dir / run, it)); };
   // FID only (images): the lowest FID, iteration 2, outlives the rotation; energy, where present, decides (points).
   for (const char* name : {"fid", "energy"}) {
     auto run = Run::create(dir / name, c);
@@ -136,8 +144,34 @@ TEST(Teacher, RotationKeepsTheBestEvaluationsCheckpoint) {
     auto summary = train(*resumed);
     EXPECT_EQ(summary.bestIteration, best) << name;
     EXPECT_EQ(summary.bestMetric, name);
-    EXPECT_EQ(summary.bestCheckpoint, dir / name + "/checkpoints/ckpt-00000000" + std::to_string(best) + ".pt");
+    EXPECT_EQ(summary.bestCheckpoint, checkpointFile(dir / name, best));
   }
+}
+
+// Evaluations fall between checkpoints (checkpoint_every 100, an evaluation every 3 iterations): each new best
+// evaluation is checkpointed when it is made, so the run keeps it.
+TEST(Teacher, ANewBestEvaluationIsCheckpointedAtOnce) {
+  setThreads(2);
+  test::TempDir dir;
+  RunConfig c = toyConfig(10);
+  c.eval_every = 3;
+  c.eval_count = 200;
+  c.checkpoint_every = 100;
+  c.keep_checkpoints = 1;
+  auto run = Run::create(dir / "run", c);
+  double lowest = INFINITY;
+  int newBests = 0;
+  TrainCallbacks cb;
+  cb.onEval = [&](int64_t iteration, const std::map<std::string, double>& values) {
+    if (values.at("energy") >= lowest) return;
+    lowest = values.at("energy");
+    ++newBests;
+    EXPECT_TRUE(std::filesystem::exists(checkpointFile(dir / "run", iteration))) << "iteration " << iteration;
+  };
+  auto summary = train(*run, cb);
+  EXPECT_GE(newBests, 1);
+  EXPECT_FALSE(summary.bestCheckpoint.empty());
+  EXPECT_TRUE(std::filesystem::exists(summary.bestCheckpoint));
 }
 
 TEST(Teacher, DamagedLatestCheckpointFallsBackAndTrimsMetrics) {

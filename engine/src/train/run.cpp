@@ -410,6 +410,9 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     auto values = run.evaluate(cb.stopRequested);
     if (values.empty()) return false;
     run.logMetrics(values);
+    // A new best evaluation gets its checkpoint now, so the rotation has it to keep (evaluations are timed, and
+    // checkpoint_every rarely falls on them).
+    if (run.iteration() != lastSaved && training::bestEvaluation(run.dir()).iteration == run.iteration()) save();
     lastEvalCost = values["eval_s"];
     trainedSinceEval = 0;
     lastEval = run.iteration();
@@ -445,7 +448,7 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
       if (!evaluate()) return false;
       lastTime = nowSec();  // the evaluation is not training time
     }
-    if (it % c.checkpoint_every == 0) save();
+    if (it % c.checkpoint_every == 0 && it != lastSaved) save();
     if (cb.onProgress) cb.onProgress(TrainProgress{it, c.steps, run.samplesSeen(), rate, run.elapsedSec(), losses});
     return true;
   };
@@ -482,8 +485,8 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
   summary.bestIteration = best.iteration;
   summary.bestMetric = best.metric;
   summary.bestValue = best.value;
-  if (best.iteration >= 0 && isFile(training::checkpointPath(run.dir(), best.iteration)))
-    summary.bestCheckpoint = training::checkpointPath(run.dir(), best.iteration);
+  const std::string bestPath = best.iteration >= 0 ? training::checkpointPath(run.dir(), best.iteration) : "";
+  if (!bestPath.empty() && isFile(bestPath)) summary.bestCheckpoint = bestPath;
   summary.iteration = run.iteration();
   summary.wallSec = nowSec() - start;
   return summary;
