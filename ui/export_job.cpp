@@ -5,33 +5,12 @@
 #include <onestep/samples.h>
 #include <onestep/timelapse.h>
 
-#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QImage>
-#include <QImageWriter>
 
 namespace {
-
-// The run's config.json in one line, for the PNG text chunk (empty for a file).
-QString runSettings(const QString& model) {
-  QFile f(model + QStringLiteral("/config.json"));
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return QString::fromUtf8(f.readAll()).simplified();
-}
-
-QImage sampleImage(const onestep::SampleSet& s, int64_t i) {
-  const int h = static_cast<int>(s.shape[1]), w = static_cast<int>(s.shape[2]), c = static_cast<int>(s.shape[3]);
-  const uchar* px = s.pixels.data() + i * h * w * c;
-  QImage image(w, h, c == 1 ? QImage::Format_Grayscale8 : QImage::Format_RGB888);
-  for (int y = 0; y < h; ++y) {
-    uchar* line = image.scanLine(y);
-    for (int x = 0; x < w * c; ++x) line[x] = px[y * w * c + x];  // c is 1 or 3: rows are packed the same
-  }
-  return image;
-}
 
 void removeAll(const QString& path) {
   QFileInfo info(path);
@@ -94,34 +73,15 @@ ExportReport runExport(const ExportRequest& r, const std::function<void(qint64, 
       if (!r.pngFolder.isEmpty()) {
         if (set.kind == onestep::SampleSet::Kind::Points)
           throw onestep::Error("export: a PNG folder needs an image model; 2-D points go to the grid PNG or the NPZ");
-        // Into a hidden sibling first, renamed when complete: a folder that exists is a whole export.
-        const QString temp = QFileInfo(r.pngFolder).absolutePath() + QStringLiteral("/.") +
-                             QFileInfo(r.pngFolder).fileName() + QStringLiteral(".partial");
-        removeAll(temp);
-        started << temp;
-        if (!QDir().mkpath(temp)) throw onestep::Error("export: cannot create '" + temp.toStdString() + "'");
-        const QString settings = runSettings(r.model);
-        const QString when = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
-        for (int64_t i = 0; i < set.count(); ++i) {
-          if (shouldStop && shouldStop()) throw onestep::Cancelled("export cancelled");
-          const QString file = QStringLiteral("%1/%2.png").arg(temp).arg(i, 6, 10, QLatin1Char('0'));
-          QImageWriter writer(file, "png");
-          writer.setText(QStringLiteral("Software"), QStringLiteral("OneStep Studio"));
-          writer.setText(QStringLiteral("Model"), r.model);
-          writer.setText(QStringLiteral("Seed"), QString::number(r.seed));
-          writer.setText(QStringLiteral("Index"), QString::number(i));
-          writer.setText(QStringLiteral("NFE"), QString::number(result.nfe));
-          writer.setText(QStringLiteral("Steps"), r.steps > 0 ? QString::number(r.steps) : QStringLiteral("default"));
-          if (!set.labels.empty()) writer.setText(QStringLiteral("Class"), QString::number(set.labels[static_cast<size_t>(i)]));
-          writer.setText(QStringLiteral("Created"), when);
-          if (!settings.isEmpty()) writer.setText(QStringLiteral("Settings"), settings);
-          if (!writer.write(sampleImage(set, i)))
-            throw onestep::Error("export: cannot write '" + file.toStdString() + "': " + writer.errorString().toStdString());
-          if (progress && (i % 16 == 15 || i + 1 == set.count())) progress(i + 1, set.count(), QObject::tr("writing PNGs"));
-        }
-        if (!QDir().rename(temp, r.pngFolder))
-          throw onestep::Error("export: cannot rename '" + temp.toStdString() + "' to '" + r.pngFolder.toStdString() + "'");
-        started.removeAll(temp);
+        // The engine's writer, as `onestep sample --out DIR`: DIR.partial renamed when complete, each PNG with the
+        // samples' provenance in its text chunks.
+        onestep::SampleWriteOptions write;
+        write.text = onestep::sampleProvenance(r.model.toStdString(), options, result.nfe);
+        write.shouldStop = shouldStop;
+        write.progress = [&](int64_t done, int64_t total) {
+          if (progress) progress(done, total, QObject::tr("writing PNGs"));
+        };
+        onestep::writeSamples(set, r.pngFolder.toStdString(), write);
         started << r.pngFolder;
         report.written << r.pngFolder;
       }

@@ -1,15 +1,18 @@
 #include "main_window.h"
 
 #include "compare_view.h"
+#include "curves_panel.h"
+#include "setup_panel.h"
 #include "export_dialog.h"
 #include "field_view.h"
 #include "latent_view.h"
+#include "methods.h"
 #include "shipped.h"
 
 #include <onestep/config.h>
 #include <onestep/data.h>
+#include <onestep/run_dir.h>
 #include <onestep/runtime.h>
-#include <qcustomplot.h>
 
 #include <algorithm>
 
@@ -28,8 +31,6 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
@@ -63,7 +64,6 @@ constexpr const char* kLayoutKey = "layout/";
 constexpr const char* kLayoutChecks[] = {"logScaleCheck", "smoothCheck", "wallClockCheck"};
 
 constexpr int kSidePanelWidth = 360;
-constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
 
 QString threadsText(int threads) {
   return threads == 1 ? QStringLiteral("1 thread") : QStringLiteral("%1 threads").arg(threads);
@@ -114,25 +114,12 @@ MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(
   });
   connect(m_worker, &RunWorker::settingsApplied, this,
           [this](const QString& text) { statusBar()->showMessage(tr("applied %1").arg(text), 4000); });
-  connect(m_worker, &RunWorker::settingsRejected, this, &MainWindow::onSettingsRejected);
+  connect(m_worker, &RunWorker::settingsRejected, this, [this](const QStringList& keys) { m_setup->rejectSettings(keys); });
   m_thread.start();
   m_modelWorker = new ModelWorker;
   m_modelWorker->moveToThread(&m_modelThread);
   connect(&m_modelThread, &QThread::finished, m_modelWorker, &QObject::deleteLater);
   m_modelThread.start();
-
-  m_replotTimer = new QTimer(this);
-  m_replotTimer->setInterval(kReplotMs);
-  connect(m_replotTimer, &QTimer::timeout, this, [this] {
-    if (!m_replotPending) return;
-    m_replotPending = false;
-    for (auto* plot : {m_lossPlot, m_fidPlot}) {
-      plot->legend->setVisible(plot->graphCount() > 0);  // an empty legend would be a bare frame in the corner
-      plot->rescaleAxes();
-      plot->replot(QCustomPlot::rpQueuedReplot);
-    }
-  });
-  m_replotTimer->start();
 
   createActions();
   setCentralWidget(createCentralArea());
@@ -235,61 +222,15 @@ QWidget* MainWindow::createCentralArea() {
 
   auto* plots = new QTabWidget;
   plots->setObjectName(QStringLiteral("plotTabs"));
-  m_lossPlot = createPlot(QStringLiteral("lossPlot"), tr("losses"), tr("loss"));
-  m_fidPlot = createPlot(QStringLiteral("fidPlot"), tr("evaluation"), tr("FID / energy distance"));
-  auto* plotColumn = new QSplitter(Qt::Vertical);
-  plotColumn->addWidget(m_lossPlot);
-  plotColumn->addWidget(m_fidPlot);
-  auto* curves = new QWidget;
-  auto* curvesLayout = new QVBoxLayout(curves);
-  curvesLayout->setContentsMargins(0, 4, 0, 0);
-  auto* toggles = new QHBoxLayout;
-  auto* logScale = new QCheckBox(tr("log scale"));
-  logScale->setObjectName(QStringLiteral("logScaleCheck"));
-  logScale->setToolTip(tr("Logarithmic y axes (values <= 0 are not drawn)"));
-  auto* smooth = new QCheckBox(tr("smooth"));
-  smooth->setObjectName(QStringLiteral("smoothCheck"));
-  smooth->setToolTip(tr("Exponential moving average of each curve (weight 0.9)"));
-  auto* wallClock = new QCheckBox(tr("against wall time"));
-  wallClock->setObjectName(QStringLiteral("wallClockCheck"));
-  wallClock->setToolTip(tr("x axis: the run's wall time in seconds instead of iterations"));
-  auto* overlay = new QPushButton(tr("Overlay run…"));
-  overlay->setObjectName(QStringLiteral("overlayButton"));
-  overlay->setToolTip(tr("Draw another run's curves (dashed) beside this one's for comparison"));
-  auto* clearOverlay = new QPushButton(tr("Clear overlays"));
-  clearOverlay->setObjectName(QStringLiteral("clearOverlayButton"));
-  toggles->addWidget(logScale);
-  toggles->addWidget(smooth);
-  toggles->addWidget(wallClock);
-  toggles->addStretch(1);
-  toggles->addWidget(overlay);
-  toggles->addWidget(clearOverlay);
-  connect(wallClock, &QCheckBox::toggled, this, [this](bool on) {
-    m_wallClock = on;
-    for (auto* plot : {m_lossPlot, m_fidPlot}) plot->xAxis->setLabel(on ? tr("wall time (s)") : tr("iteration"));
-    rebuildGraphs();
+  m_curves = new CurvesPanel;
+  m_curves->setObjectName(QStringLiteral("curvesPanel"));
+  connect(m_curves, &CurvesPanel::message, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+  connect(m_curves, &CurvesPanel::failed, this, &MainWindow::reportError);
+  connect(m_curves, &CurvesPanel::iterationClicked, this, [this](qint64 iteration) {
+    if (m_samples->showIteration(iteration))
+      statusBar()->showMessage(tr("samples of iteration %1 (from the history; Live returns)").arg(m_samples->shownIteration()), 4000);
   });
-  connect(overlay, &QPushButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Run directory to overlay"));
-    if (!dir.isEmpty()) overlayRun(dir);
-  });
-  connect(clearOverlay, &QPushButton::clicked, this, &MainWindow::clearOverlays);
-  curvesLayout->addLayout(toggles);
-  curvesLayout->addWidget(plotColumn, 1);
-  connect(logScale, &QCheckBox::toggled, this, [this](bool on) {
-    for (auto* plot : {m_lossPlot, m_fidPlot})
-      for (QCPAxis* axis : {plot->yAxis, plot->yAxis2}) {
-        axis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-        axis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
-                           : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-      }
-    m_replotPending = true;
-  });
-  connect(smooth, &QCheckBox::toggled, this, [this](bool on) {
-    m_smooth = on;
-    rebuildGraphs();
-  });
-  plots->addTab(curves, tr("Curves"));
+  plots->addTab(m_curves, tr("Curves"));
 
   splitter->addWidget(side);
   splitter->addWidget(samples);
@@ -327,8 +268,7 @@ void MainWindow::showView(const QString& name) {
 }
 
 QString MainWindow::viewedModel() const {
-  const QString checkpoints = m_runDir + QStringLiteral("/checkpoints");
-  if (!m_runDir.isEmpty() && QFileInfo::exists(checkpoints) && !QDir(checkpoints).isEmpty()) return m_runDir;
+  if (!m_runDir.isEmpty() && !onestep::listCheckpoints(m_runDir.toStdString()).empty()) return m_runDir;
   return m_shownModel;  // no run with a checkpoint: the shipped model of the setup (or nothing)
 }
 
@@ -338,7 +278,7 @@ void MainWindow::refreshViews(bool reload) {
   QWidget* current = m_views->currentWidget();
   if (current == m_compare) m_compare->setModel(model, reload);
   if (current == m_latent) m_latent->setModel(model, reload);
-  if (current == m_field) m_field->setModel(model, m_dataCombo->currentText().trimmed(), reload);
+  if (current == m_field) m_field->setModel(model, m_setup->data(), reload);
 }
 
 QWidget* MainWindow::createEnginePanel() {
@@ -375,44 +315,35 @@ void MainWindow::startRun() {
     RunRequest request;
     request.dir = m_resumeDir;
     request.resume = true;
-    request.settings.append({QStringLiteral("steps"), QString::number(m_stepsSpin->value())});
-    request.settings.append({QStringLiteral("device"), m_deviceCombo->currentData().toString()});
+    request.settings.append({QStringLiteral("steps"), QString::number(m_setup->steps())});
+    request.settings.append({QStringLiteral("device"), m_setup->device()});
     // Rows edited since the run was opened override its config (as `--resume --set key=value`).
-    for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
-      const auto* value = m_settingsTable->item(row, 1);
-      if (value->text() != value->data(Qt::UserRole).toString())
-        request.settings.append({m_settingsTable->item(row, 0)->text(), settingText(row)});
-    }
+    request.settings += m_setup->settingsEdited();
     startRequest(request);
     return;
   }
   RunRequest request;
-  request.dir = m_runDirEdit->text().trimmed();
-  const QString method = m_methodCombo->currentData().toString();
+  request.dir = m_setup->runDir();
+  const QString method = m_setup->method();
   request.settings.append({QStringLiteral("method"), method});
-  request.settings.append({QStringLiteral("data"), m_dataCombo->currentText().trimmed()});
-  request.settings.append({QStringLiteral("steps"), QString::number(m_stepsSpin->value())});
-  request.settings.append({QStringLiteral("seed"), QString::number(m_seedSpin->value())});
-  request.settings.append({QStringLiteral("device"), m_deviceCombo->currentData().toString()});
-  if (method != QLatin1String("smm") && method != QLatin1String("teacher")) {
-    if (m_teacherEdit->text().trimmed().isEmpty()) {
+  request.settings.append({QStringLiteral("data"), m_setup->data()});
+  request.settings.append({QStringLiteral("steps"), QString::number(m_setup->steps())});
+  request.settings.append({QStringLiteral("seed"), QString::number(m_setup->seed())});
+  request.settings.append({QStringLiteral("device"), m_setup->device()});
+  if (methodNeedsTeacher(method)) {
+    if (m_setup->teacher().isEmpty()) {
       reportError(tr("%1 needs a teacher: choose a run directory, checkpoint or TorchScript file").arg(method));
       return;
     }
-    request.settings.append({QStringLiteral("teacher_model"), m_teacherEdit->text().trimmed()});
+    request.settings.append({QStringLiteral("teacher_model"), m_setup->teacher()});
   }
-  // Rows that differ from their default (kept on the key item by fillSettingsTable).
-  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
-    const QTableWidgetItem* key = m_settingsTable->item(row, 0);
-    const QString value = settingText(row);
-    if (key->data(Qt::UserRole).toString() != value) request.settings.append({key->text(), value});
-  }
+  // Rows that differ from their default.
+  request.settings += m_setup->settingsChangedFromDefaults();
   startRequest(request);
 }
 
 void MainWindow::startRequest(const RunRequest& request) {
-  m_raw.clear();
-  rebuildGraphs();
+  m_curves->clear();
   m_samples->clear();
   m_lastElapsed = 0;
   m_runDir = request.dir;
@@ -426,38 +357,38 @@ void MainWindow::openRunDirectory(const QString& dir) {
     showErrorDialog(tr("Stop the run in progress before opening another run directory ('%1')").arg(dir));
     return;
   }
-  QFile config(dir + QStringLiteral("/config.json"));
-  if (!config.open(QIODevice::ReadOnly)) {
-    reportError(tr("'%1' is not a run directory (no config.json)").arg(dir));
-    return;
-  }
-  const QByteArray json = config.readAll();
   onestep::RunConfig runConfig;
   try {
-    runConfig = onestep::configFromJson(json.toStdString(), (dir + QStringLiteral("/config.json")).toStdString());
+    runConfig = onestep::readRunConfig(dir.toStdString());
   } catch (const std::exception& e) {
     reportError(QString::fromLocal8Bit(e.what()));
     return;
   }
-  const QJsonObject c = QJsonDocument::fromJson(json).object();
-  setSetup(c.value(QStringLiteral("data")).toString(), c.value(QStringLiteral("method")).toString(),
-           c.value(QStringLiteral("teacher_model")).toString(), c.value(QStringLiteral("steps")).toInt(),
-           c.value(QStringLiteral("seed")).toInt(), dir);
-  fillSettingsTable(&runConfig);  // the run's own values, so that Start resumes with what the table shows
+  setSetup(QString::fromStdString(runConfig.data), QString::fromStdString(runConfig.method),
+           QString::fromStdString(runConfig.teacher_model), static_cast<int>(runConfig.steps),
+           static_cast<int>(runConfig.seed), dir);
+  m_setup->fillSettings(&runConfig);  // the run's own values, so that Start resumes with what the table shows
   // The run's device as it was asked for ("cuda" too, which is not one of the listed names): resume keeps it.
-  const QString runDevice = QString::fromStdString(runConfig.device);
-  if (m_deviceCombo->findData(runDevice) < 0) m_deviceCombo->addItem(runDevice, runDevice);
-  m_deviceCombo->setCurrentIndex(m_deviceCombo->findData(runDevice));
+  m_setup->setDevice(QString::fromStdString(runConfig.device));
   // Replay the curves from metrics.jsonl and the sample history from the snapshots.
-  m_raw.clear();
-  readMetrics(dir, QString(), m_raw);
-  rebuildGraphs();
+  m_curves->loadRun(dir);
   m_samples->clear();
   m_samples->loadSnapshots(dir);
   m_resumeDir = dir;
   m_runDir = dir;
   m_runStatusLabel->setText(tr("opened %1 · Start resumes it").arg(dir));
   refreshViews(true);
+}
+
+void MainWindow::addOverlay(const QString& dir) {
+  QString error;
+  if (!m_curves->overlayRun(dir, &error)) reportError(error);
+}
+
+void MainWindow::clearOverlays() { m_curves->clearOverlays(); }
+
+bool MainWindow::writeCurvesImage(const QStringList& runs, const QString& path, QString* error) {
+  return m_curves->writeCurvesImage(runs, path, error);
 }
 
 void MainWindow::showExportDialog() {
@@ -496,9 +427,7 @@ void MainWindow::setRunning(bool running) {
   m_stopAction->setEnabled(running);
   m_checkpointAction->setEnabled(running);
   m_openAction->setEnabled(!running);
-  for (QWidget* w : std::initializer_list<QWidget*>{m_dataCombo, m_methodCombo, m_teacherEdit, m_stepsSpin, m_seedSpin,
-                                                    m_runDirEdit, m_deviceCombo})
-    w->setEnabled(!running);
+  m_setup->setLive(running);
 }
 
 void MainWindow::reportError(const QString& message) {
@@ -523,22 +452,14 @@ void MainWindow::showErrorDialog(const QString& message) {
 void MainWindow::onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total) {
   m_device = device;
   // What the table shows is now in force: later edits (live, or before a resume) are measured against it.
-  m_fillingSettings = true;
-  for (int row = 0; row < m_settingsTable->rowCount(); ++row) {
-    auto* item = m_settingsTable->item(row, 1);
-    item->setData(Qt::UserRole, item->text());
-    item->setData(Qt::UserRole + 1, QVariant());
-  }
-  m_fillingSettings = false;
+  m_setup->markSettingsInForce();
   m_resumeDir.clear();
   m_runStatusLabel->setText(tr("%1 · iteration %2 of %3 · device %4").arg(dir).arg(iteration).arg(total).arg(device));
 }
 
 void MainWindow::onProgress(qint64 iteration, qint64 total, double itPerSec, double elapsedSec, qint64 samples,
                             const QMap<QString, double>& losses) {
-  for (auto it = losses.begin(); it != losses.end(); ++it)
-    if (it.key() != QLatin1String("lr") && it.key() != QLatin1String("stage") && it.key() != QLatin1String("r_over_t"))
-      addPoint(m_lossPlot, it.key(), static_cast<double>(iteration), elapsedSec, it.value());
+  m_curves->addLosses(static_cast<double>(iteration), elapsedSec, losses);
   m_lastElapsed = elapsedSec;
   m_runStatusLabel->setText(tr("iteration %1 / %2 · %3 it/s · %4 samples seen · %5 · %6")
                                 .arg(iteration)
@@ -554,9 +475,7 @@ void MainWindow::onPreview(qint64 iteration, const QImage& image) {
 }
 
 void MainWindow::onEvaluated(qint64 iteration, const QMap<QString, double>& metrics) {
-  for (const char* key : {"fid", "energy", "kid", "precision", "recall"})
-    if (metrics.contains(QLatin1String(key)))
-      addPoint(m_fidPlot, QLatin1String(key), static_cast<double>(iteration), m_lastElapsed, metrics.value(QLatin1String(key)));
+  m_curves->addEvaluation(static_cast<double>(iteration), m_lastElapsed, metrics);
 }
 
 void MainWindow::onFinished(qint64 iteration, bool stopped) {
@@ -568,7 +487,7 @@ void MainWindow::onFinished(qint64 iteration, bool stopped) {
         tr("failed at iteration %1 · edit the settings, then Start continues the run · %2").arg(*m_failedAt).arg(m_runDir));
   else
     m_runStatusLabel->setText(tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
-  if (!m_runDir.isEmpty() && QFileInfo::exists(m_runDir + QStringLiteral("/config.json"))) m_resumeDir = m_runDir;
+  if (!m_runDir.isEmpty() && onestep::isRunDirectory(m_runDir.toStdString())) m_resumeDir = m_runDir;
   refreshViews(true);
   emit runFinished(iteration, stopped);
 }
@@ -588,10 +507,10 @@ void MainWindow::restoreSettings() {
              settings.value(prefix + QStringLiteral("teacher")).toString(), settings.value(prefix + QStringLiteral("steps")).toInt(),
              settings.value(prefix + QStringLiteral("seed")).toInt(), settings.value(prefix + QStringLiteral("runDir")).toString());
   else  // the first start: Fashion-MNIST with SiD, its shipped generator in the model views
-    setSetup(QStringLiteral("fashion-mnist"), QStringLiteral("sid"), QString(), m_stepsSpin->value(), 0, m_runDirEdit->text());
+    setSetup(QStringLiteral("fashion-mnist"), QStringLiteral("sid"), QString(), m_setup->steps(), 0, m_setup->runDir());
   showShippedGenerator();
-  const int device = m_deviceCombo->findData(settings.value(prefix + QStringLiteral("device")).toString());
-  if (device >= 0) m_deviceCombo->setCurrentIndex(device);
+  const QString device = settings.value(prefix + QStringLiteral("device")).toString();
+  m_setup->setDevice(device, /*addIfMissing=*/false);  // a device this machine lacks is not offered
   // The first start opens on Compare: the shipped generator beside its teacher, before any training.
   const int firstView = m_shownModel.isEmpty() ? 0 : 1;
   m_views->setCurrentIndex(
@@ -603,13 +522,13 @@ void MainWindow::saveSettings() const {
   settings.setValue(kGeometryKey, saveGeometry());
   settings.setValue(kStateKey, saveState());
   const QString prefix = QString::fromLatin1(kSetupKey);
-  settings.setValue(prefix + QStringLiteral("data"), m_dataCombo->currentText());
-  settings.setValue(prefix + QStringLiteral("method"), m_methodCombo->currentData());
-  settings.setValue(prefix + QStringLiteral("teacher"), m_teacherEdit->text());
-  settings.setValue(prefix + QStringLiteral("steps"), m_stepsSpin->value());
-  settings.setValue(prefix + QStringLiteral("seed"), m_seedSpin->value());
-  settings.setValue(prefix + QStringLiteral("runDir"), m_runDirEdit->text());
-  settings.setValue(prefix + QStringLiteral("device"), m_deviceCombo->currentData());
+  settings.setValue(prefix + QStringLiteral("data"), m_setup->data());
+  settings.setValue(prefix + QStringLiteral("method"), m_setup->method());
+  settings.setValue(prefix + QStringLiteral("teacher"), m_setup->teacher());
+  settings.setValue(prefix + QStringLiteral("steps"), m_setup->steps());
+  settings.setValue(prefix + QStringLiteral("seed"), m_setup->seed());
+  settings.setValue(prefix + QStringLiteral("runDir"), m_setup->runDir());
+  settings.setValue(prefix + QStringLiteral("device"), m_setup->device());
   const QString layout = QString::fromLatin1(kLayoutKey);
   settings.setValue(layout + QStringLiteral("splitter"), m_mainSplitter->saveState());
   settings.setValue(layout + QStringLiteral("view"), m_views->currentIndex());
@@ -617,13 +536,13 @@ void MainWindow::saveSettings() const {
     if (auto* box = findChild<QCheckBox*>(QLatin1String(name))) settings.setValue(layout + QLatin1String(name), box->isChecked());
 }
 
-void MainWindow::showAbout() {
-  QMessageBox::about(this, tr("About OneStep Studio"),
-                     tr("<h3>OneStep Studio</h3>"
-                        "<p>Watch diffusion models being distilled into one-step generators, live.</p>"
-                        "<p>Engine %1<br>LibTorch %2<br>Qt %3<br>Device %4 · %5</p>"
-                        "<p>Methods: Score identity Distillation (Zhou et al., ICML 2024), Score Mismatching "
-                        "(Ye &amp; Liu, 2023), Stable Consistency Tuning (Wang, Geng &amp; Li, 2024).</p>")
-                         .arg(m_engine.version.toHtmlEscaped(), m_engine.torchVersion.toHtmlEscaped(),
-                              QString::fromLatin1(qVersion()), m_engine.device.toHtmlEscaped(), threadsText(m_engine.threads)));
+QString MainWindow::aboutText() const {
+  return tr("<h3>OneStep Studio</h3>"
+            "<p>Watch diffusion models being distilled into one-step generators, live.</p>"
+            "<p>Engine %1<br>LibTorch %2<br>Qt %3<br>Device %4 · %5</p>"
+            "<p>Methods: %6.</p>")
+      .arg(m_engine.version.toHtmlEscaped(), m_engine.torchVersion.toHtmlEscaped(), QString::fromLatin1(qVersion()),
+           m_engine.device.toHtmlEscaped(), threadsText(m_engine.threads), methodsText());
 }
+
+void MainWindow::showAbout() { QMessageBox::about(this, tr("About OneStep Studio"), aboutText()); }

@@ -21,6 +21,8 @@
 #include "shipped.h"
 
 class CompareView;
+class CurvesPanel;
+class SetupPanel;
 class ExportDialog;
 class FieldView;
 class LatentView;
@@ -32,7 +34,6 @@ struct RunConfig;
 class QAction;
 class QCloseEvent;
 class QComboBox;
-class QCustomPlot;
 class QLabel;
 class QLineEdit;
 class QMouseEvent;
@@ -76,6 +77,8 @@ class MainWindow : public QMainWindow {
   bool setSettingValue(const QString& key, const QString& value);
   // When set, engine errors are reported through this callback instead of a dialog (scripted mode, tests).
   void setErrorReporter(std::function<void(const QString&)> reporter) { m_errorReporter = std::move(reporter); }
+  // The About box's text (HTML): versions, device and every method with the paper it follows.
+  QString aboutText() const;
 
  public slots:
   void startRun();                          // from the setup panel (a new run in the run directory)
@@ -86,7 +89,7 @@ class MainWindow : public QMainWindow {
   void saveCheckpoint();
   void showExportDialog();  // Ctrl+E: samples of the current run (or any model) to files
   // Draws another run's curves (dashed) beside the current run's; clearOverlays removes them.
-  void addOverlay(const QString& dir) { overlayRun(dir); }
+  void addOverlay(const QString& dir);
   void clearOverlays();
   // Scripted --plot: the runs' FID curves (log scale) against iterations and against wall time, side by side, drawn
   // by this window's plot, as one PNG. False with *error naming the run or file that failed.
@@ -117,47 +120,23 @@ class MainWindow : public QMainWindow {
   QWidget* createCentralArea();
   QWidget* createSetupPanel();
   QWidget* createEnginePanel();
-  QCustomPlot* createPlot(const QString& objectName, const QString& title, const QString& yLabel);
   void createStatusBar();
   void refreshViews(bool reload);  // the visible model view follows the run's newest checkpoint
   void showShippedGenerator();     // no run open: the views show the shipped model of the data and method
   void restoreSettings();
   void saveSettings() const;
   void showAbout();
-  // The method's rows of the settings table, with their defaults, or with `config`'s values (an opened run).
-  void fillSettingsTable(const onestep::RunConfig* config = nullptr);
-  void onSettingsRejected(const QStringList& keys);  // a live edit the engine refused: back to the value in force
   // A dialog for an engine error that is not the run's own (views); one per message while it is open.
   void showErrorDialog(const QString& message);
   void startRequest(const RunRequest& request);
   void setRunning(bool running);
   void reportError(const QString& message);
-  // One point of a curve: its iteration, the run's wall time then, and the value.
-  struct CurvePoint {
-    double iteration = 0;
-    double wall = 0;
-    double value = 0;
-  };
-  using CurveSet = QMap<QCustomPlot*, QMap<QString, QVector<CurvePoint>>>;
-  void addPoint(QCustomPlot* plot, const QString& name, double iteration, double wall, double value);
-  void drawPoint(QCustomPlot* plot, const QString& name, const CurvePoint& point, bool overlay);
-  void rebuildGraphs();  // after the smoothing or x-axis toggle: every graph again from its raw points
-  // Curves of a run directory's metrics.jsonl into `out` (series names prefixed); false if it has none.
-  bool readMetrics(const QString& dir, const QString& prefix, CurveSet& out) const;
-  void overlayRun(const QString& dir);
-  // The curve point nearest to a mouse position on a plot (within `radius` pixels); false if none.
-  bool nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name, CurvePoint* point) const;
-  void onPlotHover(QCustomPlot* plot, QMouseEvent* event);
-  void onPlotClick(QCustomPlot* plot, QMouseEvent* event);
-
   void onStarted(const QString& dir, const QString& device, qint64 iteration, qint64 total);
   void onProgress(qint64 iteration, qint64 total, double itPerSec, double elapsedSec, qint64 samples,
                   const QMap<QString, double>& losses);
   void onPreview(qint64 iteration, const QImage& image);
   void onEvaluated(qint64 iteration, const QMap<QString, double>& metrics);
   void onFinished(qint64 iteration, bool stopped);
-  void onSettingEdited(int row, int column);
-  QString settingText(int row) const;  // a row's value as the engine takes it ("0" for a row showing "auto (64)")
 
   EngineInfo m_engine;
   QThread m_thread;
@@ -170,8 +149,6 @@ class MainWindow : public QMainWindow {
   FieldView* m_field = nullptr;
   QTimer* m_followTimer = nullptr;  // while a model view is shown during a run: a checkpoint every 2 s
   bool m_running = false;
-  bool m_fillingSettings = false;
-  bool m_settingsForPoints = false;  // the settings table's automatic values are those of points (else images)
   QString m_runDir;
   QString m_resumeDir;  // set by openRunDirectory: Start resumes it
   QString m_shownModel;  // the shipped generator (or teacher) of the setup, shown while there is no run
@@ -179,18 +156,10 @@ class MainWindow : public QMainWindow {
   QString m_device;
   std::function<void(const QString&)> m_errorReporter;
 
-  QComboBox* m_dataCombo = nullptr;
-  QComboBox* m_methodCombo = nullptr;
-  QComboBox* m_deviceCombo = nullptr;   // auto, cpu, cuda:N (those this LibTorch can use)
+  SetupPanel* m_setup = nullptr;
   QAction* m_openAction = nullptr;
   QSplitter* m_mainSplitter = nullptr;
   QStringList m_openErrors;             // messages whose dialog is showing
-  QLineEdit* m_teacherEdit = nullptr;
-  QLineEdit* m_runDirEdit = nullptr;
-  QSpinBox* m_stepsSpin = nullptr;
-  QSpinBox* m_seedSpin = nullptr;
-  QTableWidget* m_settingsTable = nullptr;
-  QLabel* m_settingHelp = nullptr;  // the current row's explanation and default
   QLabel* m_versionLabel = nullptr;
   QLabel* m_torchLabel = nullptr;
   QLabel* m_deviceLabel = nullptr;
@@ -198,10 +167,7 @@ class MainWindow : public QMainWindow {
   QLabel* m_statusLabel = nullptr;
   QLabel* m_runStatusLabel = nullptr;
   SampleView* m_samples = nullptr;
-  QCustomPlot* m_lossPlot = nullptr;
-  QCustomPlot* m_fidPlot = nullptr;
-  QTimer* m_replotTimer = nullptr;
-  bool m_replotPending = false;
+  CurvesPanel* m_curves = nullptr;
   QAction* m_startAction = nullptr;
   QAction* m_pauseAction = nullptr;
   QAction* m_stepAction = nullptr;
@@ -209,11 +175,5 @@ class MainWindow : public QMainWindow {
   QAction* m_checkpointAction = nullptr;
   ExportDialog* m_exportDialog = nullptr;
   QImage m_lastPreview;
-  bool m_smooth = false;
-  bool m_wallClock = false;    // x axis: wall time of the run instead of iterations
   double m_lastElapsed = 0;    // the run's wall time at its latest progress report
-  // Raw points of every curve (plot → series → points), so smoothing and the x axis can be switched; overlays
-  // are other runs' curves drawn dashed beside the current one.
-  CurveSet m_raw;
-  CurveSet m_overlays;
 };

@@ -85,15 +85,11 @@ void RunWorker::start(const RunRequest& request) {
   m_stop.store(false);
   std::unique_ptr<onestep::Run> run;
   try {
-    std::vector<std::pair<std::string, std::string>> settings;
-    for (const auto& kv : request.settings) settings.emplace_back(kv.first.toStdString(), kv.second.toStdString());
-    if (request.resume) {
-      run = onestep::Run::resume(request.dir.toStdString(), settings);
-    } else {
-      onestep::RunConfig config;
-      for (const auto& [k, v] : settings) onestep::applySetting(config, k, v);
-      run = onestep::Run::create(request.dir.toStdString(), config);
-    }
+    onestep::RunSetup setup;
+    setup.dir = request.dir.toStdString();
+    setup.opening = request.resume ? onestep::RunOpening::Resume : onestep::RunOpening::New;
+    for (const auto& kv : request.settings) setup.settings.emplace_back(kv.first.toStdString(), kv.second.toStdString());
+    run = onestep::Run::open(setup);
   } catch (const std::exception& e) {
     emit failed(QString::fromLocal8Bit(e.what()));
     emit trainingFailed(-1);

@@ -1,12 +1,12 @@
 #include "sample_view.h"
 
+#include <onestep/run_dir.h>
+
 #include <QBuffer>
 #include <QComboBox>
-#include <QDir>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSignalBlocker>
 #include <QSlider>
@@ -130,14 +130,11 @@ void SampleView::clear() {
 }
 
 int SampleView::loadSnapshots(const QString& runDir) {
-  QDir dir(runDir + QStringLiteral("/snapshots"));
-  static const QRegularExpression pattern(QStringLiteral("^iter-(\\d+)\\.png$"));
   int loaded = 0;
-  for (const QString& name : dir.entryList({QStringLiteral("iter-*.png")}, QDir::Files, QDir::Name)) {
-    const auto match = pattern.match(name);
-    QImage image(dir.filePath(name));
-    if (!match.hasMatch() || image.isNull()) continue;
-    insertFrame(match.captured(1).toLongLong(), image);
+  for (const auto& snapshot : onestep::listSnapshots(runDir.toStdString())) {
+    QImage image(QString::fromStdString(snapshot.path));
+    if (image.isNull()) continue;
+    insertFrame(snapshot.iteration, image);
     ++loaded;
   }
   updateSlider();

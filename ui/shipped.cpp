@@ -28,18 +28,19 @@ QVector<ShippedEntry> shippedModels() {
   return out;
 }
 
-namespace {
-QString dataOf(const QString& spec) { return spec.section(QLatin1Char('?'), 0, 0).trimmed(); }
-}  // namespace
-
+// The engine's lookups; a damaged list offers nothing (as shippedModels()).
 QString shippedTeacherFor(const QString& dataSpec) {
-  for (const ShippedEntry& e : shippedModels())
-    if (e.kind == QLatin1String("teacher") && e.data == dataOf(dataSpec)) return e.path;
-  return {};
+  try {
+    return QString::fromStdString(onestep::shippedTeacherFor(dataSpec.toStdString()));
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 
 QString shippedGeneratorFor(const QString& dataSpec, const QString& method) {
-  for (const ShippedEntry& e : shippedModels())
-    if (e.kind == QLatin1String("generator") && e.method == method && e.data == dataOf(dataSpec)) return e.path;
-  return {};
+  try {
+    return QString::fromStdString(onestep::shippedGeneratorFor(dataSpec.toStdString(), method.toStdString()));
+  } catch (const std::exception&) {
+    return {};
+  }
 }

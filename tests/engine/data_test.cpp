@@ -10,6 +10,7 @@
 #include <set>
 
 #include "data/source.h"
+#include "io/images.h"
 #include "onestep/data.h"
 #include "onestep/error.h"
 #include "test_util.h"
@@ -95,7 +96,7 @@ TEST(FashionMnist, RealFilesReadWithLabels) {
   EXPECT_EQ(s.labels.size(), 16u);
   // uint8 -> [-1, 1] -> uint8 is lossless.
   auto images = data::readIdxImages(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz");
-  EXPECT_TRUE(torch::equal(data::unitToBytes(data::bytesToUnit(images.slice(0, 0, 100))), images.slice(0, 0, 100)));
+  EXPECT_TRUE(torch::equal(io::unitToBytes(io::bytesToUnit(images.slice(0, 0, 100))), images.slice(0, 0, 100)));
 }
 
 TEST(Idx, MalformedFilesAreRefusedWithTheirName) {

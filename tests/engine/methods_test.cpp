@@ -247,7 +247,7 @@ TEST(UndoPoint, PutsBackParametersAndAdamState) {
   };
   // Every state tensor by key, with the step count as a tensor.
   auto state = [&] {
-    std::map<std::string, std::vector<torch::Tensor>> out;
+    std::map<training::OptimizerStateKey, std::vector<torch::Tensor>> out;
     for (const auto& [key, entry] : adam.state()) {
       const auto& s = static_cast<const torch::optim::AdamParamState&>(*entry);
       out[key] = {torch::tensor(s.step()), s.exp_avg().clone(), s.exp_avg_sq().clone(), s.max_exp_avg_sq().clone()};

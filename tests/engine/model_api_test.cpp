@@ -196,6 +196,7 @@ TEST_F(ModelApi, ConditionalLabelsAreCheckedAndUsed) {
   auto got = m->generate(r);
   EXPECT_EQ(got.samples.labels, r.labels);
   SampleOptions o;
+  o.device = "cpu";  // as the models opened here, also where CUDA is the default
   o.n = 3;
   o.seed = 2;
   o.steps = 3;
@@ -223,6 +224,7 @@ TEST_F(ModelApi, ShouldStopCancels) {
 
   // sampleModel polls between batches.
   SampleOptions o;
+  o.device = "cpu";  // as the models opened here, also where CUDA is the default
   o.n = 12;
   o.batch = 4;
   o.steps = 2;
@@ -246,6 +248,7 @@ TEST_F(ModelApi, SidRunSaysWhatItIsAndSamplesAsTheCli) {
   EXPECT_EQ(i.fields, (std::vector<std::string>{"teacher", "fake_score"}));
 
   SampleOptions o;
+  o.device = "cpu";  // as the models opened here, also where CUDA is the default
   o.n = 10;
   o.seed = 4;
   auto want = sampleModel(path, o);
@@ -276,6 +279,7 @@ TEST_F(ModelApi, ConsistencyModelSamplesOneAndTwoStepsAsTheCli) {
   for (const uint64_t seed : {0ULL, 5ULL})
     for (const int steps : {1, 2}) {
       SampleOptions o;
+      o.device = "cpu";  // as the models opened here, also where CUDA is the default
       o.n = 6;
       o.seed = seed;
       o.steps = steps;
@@ -291,6 +295,7 @@ TEST_F(ModelApi, ConsistencyModelSamplesOneAndTwoStepsAsTheCli) {
     }
   // Samples 2..5 alone, as the CLI's samples of those indices.
   SampleOptions o;
+  o.device = "cpu";  // as the models opened here, also where CUDA is the default
   o.n = 6;
   o.seed = 9;
   o.steps = 2;
@@ -350,6 +355,7 @@ TEST_F(ModelApi, ImageModel) {
   EXPECT_EQ(i.sampleShape, (std::vector<int64_t>{1, 8, 8}));
   EXPECT_EQ(i.noiseSize(), 64);
   SampleOptions o;
+  o.device = "cpu";  // as the models opened here, also where CUDA is the default
   o.n = 3;
   o.seed = 6;
   o.steps = 2;
@@ -409,6 +415,7 @@ TEST_F(ModelApi, ExportedTeacherSamplesAsItsRunAndTeaches) {
   EXPECT_EQ(s.bytes, static_cast<int64_t>(std::filesystem::file_size(out)));
   EXPECT_LT(s.bytes, static_cast<int64_t>(std::filesystem::file_size(s.file)) / 2);
   SampleOptions o;
+  o.device = "cpu";  // as the models opened here, also where CUDA is the default
   o.n = 50;
   o.seed = 11;
   o.steps = 5;

@@ -17,6 +17,7 @@
 #include <QToolButton>
 #include <QtTest>
 
+#include "dummy_method.h"
 #include "export_dialog.h"
 #include "main_window.h"
 #include "shipped.h"
@@ -28,6 +29,38 @@ class TestMainWindow : public QObject {
   void initTestCase() {
     // Keeps QSettings (saved geometry) away from the user's real configuration.
     QStandardPaths::setTestModeEnabled(true);
+  }
+
+  // Methods as data: a method registered in a test file is in the method combo (with the settings sections and
+  // teacher field its descriptor names) and in the About box.
+  void aRegisteredMethodIsInTheSetupAndAbout() {
+    onestep::test::registerDummyMethod();
+    MainWindow window;
+    auto* method = window.findChild<QComboBox*>(QStringLiteral("methodCombo"));
+    QVERIFY(method != nullptr);
+    const int dummy = method->findData(QStringLiteral("dummy"));
+    QVERIFY(dummy >= 0);
+    QCOMPARE(method->itemText(dummy), QStringLiteral("Dummy — mean matching"));
+    QCOMPARE(method->findData(QStringLiteral("sid")), 0);  // the default stays first
+    method->setCurrentIndex(dummy);
+    auto* teacher = window.findChild<QLineEdit*>(QStringLiteral("teacherEdit"));
+    QVERIFY(teacher != nullptr);
+    QVERIFY(!teacher->isEnabled());  // it needs no teacher
+    auto* table = window.findChild<QTableWidget*>(QStringLiteral("settingsTable"));
+    QVERIFY(table != nullptr);
+    QStringList keys;
+    for (int row = 0; row < table->rowCount(); ++row) keys.append(table->item(row, 0)->text());
+    QVERIFY2(keys.contains(QStringLiteral("teacher.p_std")), qPrintable(keys.join(QLatin1Char(' '))));
+    QVERIFY(!keys.contains(QStringLiteral("sid.alpha")));
+    method->setCurrentIndex(method->findData(QStringLiteral("sct")));
+    QVERIFY(teacher->isEnabled());
+    keys.clear();
+    for (int row = 0; row < table->rowCount(); ++row) keys.append(table->item(row, 0)->text());
+    QVERIFY(keys.contains(QStringLiteral("ct.t_mid")) && keys.contains(QStringLiteral("sct.ref_batch")));
+    QVERIFY(!keys.contains(QStringLiteral("teacher.p_std")));
+    const QString about = window.aboutText();
+    QVERIFY2(about.contains(QStringLiteral("Dummy — mean matching (the test suite)")), qPrintable(about));
+    QVERIFY(about.contains(QStringLiteral("ECT — Easy Consistency Tuning")));
   }
 
   void showsEngineVersion() {

@@ -51,6 +51,21 @@ struct TrainSummary {
 
 class RunImpl;
 
+// How a front end opens a run directory to train it.
+enum class RunOpening {
+  New,          // start a new run (the directory must not hold one)
+  Resume,       // continue the run in the directory (it must hold one)
+  ResumeOrNew,  // continue the run in the directory when it holds one, else start it (the CLI's --resume)
+};
+
+// What a front end asks to train: the one rule of new and resumed runs that the CLI and the studio share (Run::open).
+struct RunSetup {
+  std::string dir;                                             // the run directory
+  std::vector<std::pair<std::string, std::string>> settings;   // "key" → "value" in order (later ones win)
+  RunOpening opening = RunOpening::New;
+  std::string configFile;  // a new run's settings before `settings` (a JSON file); refused when resuming
+};
+
 // A run directory with its networks and optimiser state in memory. Not thread-safe: use from one thread.
 class Run {
  public:
@@ -60,6 +75,11 @@ class Run {
   // `overrides` change settings first (e.g. {"steps", "6000"}); data, method, seed and net.* cannot change.
   static std::unique_ptr<Run> resume(const std::string& dir,
                                      const std::vector<std::pair<std::string, std::string>>& overrides = {});
+  // Opens a run as `setup` asks. A new run: the defaults (or configFile) with the settings applied, in order. A
+  // resumed run: the settings override its config (Run::resume), except data and method, which may be given only
+  // with the run's own values, and teacher_model, which stays the run's own; a refused resume changes nothing in
+  // the directory. Sets *resumed when it resumed an existing run. Throws Error naming the directory or setting.
+  static std::unique_ptr<Run> open(const RunSetup& setup, bool* resumed = nullptr);
   ~Run();
 
   // One training iteration; returns its named losses. Throws Error on a non-finite loss (state untouched).

@@ -1,6 +1,7 @@
 // Process-wide runtime settings of the engine: version, thread count, device.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace onestep {
 
@@ -16,5 +17,7 @@ int setThreads(int threads);
 int threads();
 // Resolves "auto" | "cpu" | "cuda" | "cuda:N" to a concrete device name; throws Error if unavailable.
 std::string resolveDevice(const std::string& requested);
+// Every device this LibTorch can use: "cpu", then "cuda:0", "cuda:1", ...
+std::vector<std::string> availableDevices();
 
 }  // namespace onestep

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "onestep/samples.h"
@@ -33,6 +34,12 @@ struct SampleResult {
 
 // Called after each batch with (samples done, total).
 using SampleProgress = std::function<void(int64_t done, int64_t total)>;
+
+// Where samples came from, as the text chunks of their PNG files (the CLI's `sample --out DIR` and the studio's
+// export write the same): Software, Model, Seed, NFE, Steps, Created (UTC) and, for a run directory, Settings (its
+// config.json on one line).
+std::vector<std::pair<std::string, std::string>> sampleProvenance(const std::string& model, const SampleOptions& options,
+                                                                  int nfe);
 
 // Samples from a run directory (latest checkpoint), a checkpoint file, or a TorchScript denoiser file.
 SampleResult sampleModel(const std::string& model, const SampleOptions& options,

@@ -46,5 +46,7 @@ std::string shippedModelForSet(const std::string& s);
 
 // The shipped teacher of a data spec (its options ignored: "toy:moons?n=5000" is "toy:moons"); empty if none.
 std::string shippedTeacherFor(const std::string& dataSpec);
+// The shipped generator of a method for a data spec ("fashion-mnist", "sid"); empty if none.
+std::string shippedGeneratorFor(const std::string& dataSpec, const std::string& method);
 
 }  // namespace onestep

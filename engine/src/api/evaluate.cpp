@@ -12,6 +12,7 @@
 #include "io/samples.h"
 #include "onestep/data.h"
 #include "onestep/error.h"
+#include "onestep/methods.h"
 #include "onestep/metrics.h"
 #include "onestep/sampling.h"
 #include "onestep/shipped.h"
@@ -230,7 +231,7 @@ std::vector<NfePoint> sweepNfe(const std::string& model, const SweepOptions& opt
                   " is impossible (use odd values: 1, 3, 5, 9, 17, 35)");
   }
   if (!isModelPath(model)) throw Error("sweep-nfe: model '" + model + "': expected a run directory, checkpoint or .pt file");
-  if (isDir(model) && loadConfigFile(model + "/config.json").method != "teacher")
+  if (isDir(model) && methodInfo(loadConfigFile(model + "/config.json").method).oneStep())
     throw Error("sweep-nfe: '" + model + "' is a " + loadConfigFile(model + "/config.json").method +
                 " run; the sweep is for a teacher's sampler (score a generator with `onestep fid`)");
   auto ref = sweepReference(model, options);

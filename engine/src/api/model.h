@@ -1,29 +1,17 @@
-// Loading a trained model for sampling: a run directory, a checkpoint, or a TorchScript denoiser.
+// What the API shares: model loading (train/model_file.h) and the per-sample noise of sampling.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "nets/denoiser.h"
-#include "train/checkpoint.h"
-#include "train/method.h"
+#include "train/model_file.h"
 
 namespace onestep::api {
 
-struct LoadedModel {
-  std::string kind;                            // "checkpoint" or "torchscript"
-  std::string file;                            // the file actually loaded
-  RunConfig config;                            // the run's config (defaults for a TorchScript file)
-  training::CheckpointMeta meta;                  // checkpoint metadata (checkpoints only)
-  nets::SampleShape shape;                     // per-sample shape
-  std::unique_ptr<training::Method> method;       // checkpoints
-  std::unique_ptr<nets::Denoiser> scripted;    // TorchScript files
-};
-
-// True when the file is a OneStep checkpoint (not merely any TorchScript archive).
-bool isCheckpointFile(const std::string& path);
-// Loads a model onto the device; throws Error naming the path and what was expected.
-LoadedModel loadModel(const std::string& path, torch::Device device, const std::vector<int64_t>& shapeFallback);
+// Model loading lives in train/ (a teacher and sid.init load models too); the API uses it under these names.
+using training::isCheckpointFile;
+using training::LoadedModel;
+using training::loadModel;
 
 // 64-bit mix (splitmix64) for deriving per-sample seeds.
 uint64_t mixSeed(uint64_t x);

@@ -6,6 +6,7 @@
 #include "diffusion/edm.h"
 #include "io/samples.h"
 #include "onestep/error.h"
+#include "onestep/methods.h"
 #include "onestep/runtime.h"
 
 namespace onestep {
@@ -21,9 +22,6 @@ class ModelImpl {
   api::LoadedModel loaded;
   torch::Device device{torch::kCPU};
   ModelInfo info;
-
-  // The denoiser a multi-step model samples with (a teacher run's EMA network, or a TorchScript module).
-  nets::Denoiser* denoiser() { return loaded.method ? loaded.method->denoiser() : loaded.scripted.get(); }
 
   nets::Denoiser* field(const std::string& name) {
     if (name == "teacher") return loaded.method ? loaded.method->network("teacher") : loaded.scripted.get();
@@ -64,8 +62,9 @@ std::unique_ptr<Model> Model::open(const std::string& path, const std::string& d
   info.path = path;
   info.file = m.file;
   info.method = m.method ? m.config.method : "torchscript";
-  info.multiStep = !m.method || m.config.method == "teacher";
-  info.maxSteps = info.multiStep ? 0 : (m.config.method == "ect" || m.config.method == "sct" ? 2 : 1);
+  const MethodInfo* method = m.method ? &methodInfo(m.config.method) : nullptr;
+  info.multiStep = !method || !method->oneStep();
+  info.maxSteps = method ? method->maxSamplingSteps() : 0;
   info.points = m.shape.kind == "points";
   info.sampleShape = perSample(m.shape);
   info.noiseShape = m.method && !m.method->latentShape().empty() ? m.method->latentShape() : info.sampleShape;
@@ -138,27 +137,19 @@ GenerateResult Model::generate(const GenerateRequest& r) {
   GenerateResult result;
   const double start = nowSec();
   auto noise = fromValues(r.noise, info.noiseShape, r.n).to(device);
-  torch::Tensor x;
+  training::GenerateOptions g;
+  g.sampler = sampler;
   if (info.multiStep) {
-    nets::Denoiser* d = m_impl->denoiser();
-    d->setTraining(false);
-    const bool conditional = info.numClasses > 0;
-    auto fn = [&](const torch::Tensor& xi, const torch::Tensor& sigma) {
-      return d->denoise(xi, sigma, conditional ? labels : torch::Tensor());
-    };
-    x = diffusion::sampleEdm(fn, noise, sampler, [&](const diffusion::StepInfo& s) {
+    g.onStep = [&](const diffusion::StepInfo& s) {
       if (r.shouldStop && r.shouldStop()) throw Cancelled("generate: cancelled");
       if (r.keepDenoised) {
         result.denoised.push_back(
             io::toSampleSet(s.denoised->to(torch::kCPU), labels.defined() ? labels.to(torch::kCPU) : torch::Tensor()));
         result.sigmas.push_back(s.sigma);
       }
-    });
-    result.nfe = diffusion::samplerNfe(sampler);
+    };
   } else {
     if (r.shouldStop && r.shouldStop()) throw Cancelled("generate: cancelled");
-    training::GenerateOptions g;
-    g.sampler = sampler;
     g.steps = r.steps;
     if (r.steps == 2) {
       const int64_t size = product(info.sampleShape);
@@ -168,8 +159,8 @@ GenerateResult Model::generate(const GenerateRequest& r) {
       g.stepNoise = r.stepNoise.empty() ? api::sampleNoise(info.sampleShape, api::stepNoiseSeed(0), 0, r.n)
                                         : fromValues(r.stepNoise, info.sampleShape, r.n);
     }
-    x = m.method->generate(noise, labels, g, &result.nfe);
   }
+  auto x = training::generateSamples(m.method.get(), m.scripted.get(), noise, labels, g, &result.nfe);
   result.samples = io::toSampleSet(x.to(torch::kCPU), labels.defined() ? labels.to(torch::kCPU) : torch::Tensor());
   result.seconds = nowSec() - start;
   return result;

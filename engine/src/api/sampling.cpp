@@ -1,5 +1,6 @@
 #include "onestep/sampling.h"
 
+#include <ctime>
 #include <filesystem>
 
 #include "api/model.h"
@@ -8,6 +9,8 @@
 #include "diffusion/edm.h"
 #include "io/samples.h"
 #include "onestep/error.h"
+#include "onestep/methods.h"
+#include "onestep/run_dir.h"
 #include "onestep/runtime.h"
 #include "onestep/shipped.h"
 
@@ -34,68 +37,6 @@ torch::Tensor sampleNoise(const std::vector<int64_t>& perSample, uint64_t seed, 
   return torch::cat(parts);
 }
 
-bool isCheckpointFile(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error&) {
-    return false;
-  }
-  c10::IValue v;
-  return archive.try_read("format", v) && v.isString() && v.toStringRef() == training::kCheckpointFormat;
-}
-
-LoadedModel loadModel(const std::string& given, torch::Device device, const std::vector<int64_t>& shapeFallback) {
-  LoadedModel m;
-  const std::string path = resolveModelPath(given);  // a shipped name ("fashion-mnist-sid") is its file
-  std::string file = path;
-  if (isDir(path)) {
-    if (!isFile(path + "/config.json"))
-      throw Error("model '" + path + "': a directory without config.json is not a run directory");
-    auto all = training::listCheckpoints(path);
-    if (all.empty()) throw Error("model '" + path + "': the run has no checkpoint yet (train it first)");
-    file = all.back();
-  } else if (!isFile(path)) {
-    throw Error("model '" + path + "': not found (expected a run directory, a checkpoint, a TorchScript .pt file or a shipped name: onestep models)");
-  }
-  m.file = file;
-  if (isCheckpointFile(file)) {
-    torch::serialize::InputArchive archive;
-    m.kind = "checkpoint";
-    m.meta = training::readCheckpoint(file, archive);
-    m.config = configFromJson(m.meta.configJson, "checkpoint '" + file + "' config");
-    m.shape = m.meta.shape;
-    m.method = training::makeMethod(m.config, m.shape, device, nullptr);
-    try {
-      torch::serialize::InputArchive state;
-      archive.read("state", state);
-      m.method->load(state);
-    } catch (const c10::Error& e) {
-      std::string msg = e.what_without_backtrace();
-      throw Error("checkpoint '" + file + "': state does not fit its config (" + msg.substr(0, msg.find('\n')) + ")");
-    }
-    return m;
-  }
-  m.kind = "torchscript";
-  m.scripted = nets::loadScriptedDenoiser(file, shapeFallback);
-  m.scripted->to(device);
-  m.shape = m.scripted->shape();
-  // A quick call on a tiny batch: a module of the wrong shape fails here with a clear message.
-  try {
-    torch::NoGradGuard guard;
-    auto x = torch::zeros(m.shape.batchShape(2), torch::TensorOptions().device(device));
-    auto y = m.scripted->denoise(x, torch::ones({2}, x.options()), torch::Tensor());
-    if (y.sizes() != x.sizes())
-      throw Error("TorchScript file '" + file + "': forward returned shape " + c10::str(y.sizes()) + " for input " +
-                  c10::str(x.sizes()) + "; expected the input's shape");
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error("TorchScript file '" + file + "': forward(x, sigma) fails on " + m.shape.text() + " input (" +
-                msg.substr(0, msg.find('\n')) + ")");
-  }
-  return m;
-}
-
 }  // namespace onestep::api
 
 namespace onestep {
@@ -112,8 +53,8 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   if (sampler.sampler != "heun" && sampler.sampler != "euler")
     throw Error("sampler '" + sampler.sampler + "': expected heun or euler");
   if (options.tMid > 0) {
-    const bool consistency = m.method && (m.config.method == "ect" || m.config.method == "sct");
-    if (!consistency)
+    const bool twoStep = m.method && methodInfo(m.config.method).maxSamplingSteps() >= 2;
+    if (!twoStep)
       throw Error("sample: t_mid is the intermediate time of ECT/SCT two-step sampling; '" + model + "' is " +
                   (m.method ? "a " + m.config.method + " run" : "a TorchScript file"));
     if (options.steps != 2) throw Error("sample: t_mid applies to two-step sampling; give steps 2 with it");
@@ -145,27 +86,41 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
       labelParts.push_back(labels);
       labels = labels.to(device);
     }
-    torch::Tensor x;
-    if (m.method) {
-      training::GenerateOptions g;
-      g.sampler = sampler;
-      g.ema = options.ema;
-      g.steps = options.steps;
-      g.tMid = options.tMid;
-      // A second generator step re-noises with its own per-sample noise, also a function of (seed, i) only.
-      if (options.steps == 2) g.stepNoise = api::sampleNoise(sampleDims, api::stepNoiseSeed(options.seed), first, b);
-      x = m.method->generate(noise, labels, g, &result.nfe);
-    } else {
-      auto fn = [&](const torch::Tensor& xi, const torch::Tensor& sigma) { return m.scripted->denoise(xi, sigma, labels); };
-      x = diffusion::sampleEdm(fn, noise, sampler);
-      result.nfe = diffusion::samplerNfe(sampler);
-    }
+    training::GenerateOptions g;
+    g.sampler = sampler;
+    g.ema = options.ema;
+    g.steps = options.steps;
+    g.tMid = options.tMid;
+    // A second generator step re-noises with its own per-sample noise, also a function of (seed, i) only.
+    if (options.steps == 2) g.stepNoise = api::sampleNoise(sampleDims, api::stepNoiseSeed(options.seed), first, b);
+    auto x = training::generateSamples(m.method.get(), m.scripted.get(), noise, labels, g, &result.nfe);
     outs.push_back(x.to(torch::kCPU));
     if (progress) progress(first + b, options.n);
   }
   result.seconds = nowSec() - start;
   result.samples = io::toSampleSet(torch::cat(outs), labelParts.empty() ? torch::Tensor() : torch::cat(labelParts));
   return result;
+}
+
+std::vector<std::pair<std::string, std::string>> sampleProvenance(const std::string& model, const SampleOptions& options,
+                                                                  int nfe) {
+  char created[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::vector<std::pair<std::string, std::string>> text = {
+      {"Software", "OneStep Studio " + version()}, {"Model", model}, {"Seed", std::to_string(options.seed)},
+      {"NFE", std::to_string(nfe)}, {"Steps", options.steps > 0 ? std::to_string(options.steps) : "default"},
+      {"Created", created}};
+  // The run's settings on one line (whitespace runs collapsed).
+  std::string settings;
+  for (char c : readRunConfigText(model)) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (settings.empty() || settings.back() == ' ')) continue;
+    settings.push_back(space ? ' ' : c);
+  }
+  while (!settings.empty() && settings.back() == ' ') settings.pop_back();
+  if (!settings.empty()) text.emplace_back("Settings", settings);
+  return text;
 }
 
 namespace {

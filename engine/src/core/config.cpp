@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "onestep/error.h"
+#include "onestep/methods.h"
 
 namespace onestep {
 namespace {
@@ -17,7 +18,7 @@ using Json = nlohmann::json;
 // Calls f(key, field, help) for every setting. The order is the order of config.json and of help texts.
 template <typename Config, typename F>
 void forEachField(Config& c, F&& f) {
-  f("method", c.method, "what the run trains: teacher, sid, smm, ect or sct");
+  f("method", c.method, "what the run trains (onestep info --methods lists them)");
   f("teacher_model", c.teacher_model, "distillation: the teacher run directory, checkpoint or TorchScript file");
   f("data", c.data, "data spec: toy:8gaussians, fashion-mnist, mnist:DIR, cifar10:DIR, folder:DIR, ...");
   f("steps", c.steps, "iterations to train in total");
@@ -220,38 +221,12 @@ void validateConfig(const RunConfig& c) {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw Error("config: " + what);
   };
-  need(c.method == "teacher" || c.method == "sid" || c.method == "smm" || c.method == "ect" || c.method == "sct",
-       "method '" + c.method + "' is not known (expected teacher, sid, smm, ect or sct)");
-  need(c.method == "teacher" || c.method == "smm" || !c.teacher_model.empty(),
-       "method " + c.method + " needs a teacher (--teacher)");
-  need(c.ct.p_std > 0, "ct.p_std must be > 0");
-  need(c.ct.k >= 0 && c.ct.b >= 0, "ct.k and ct.b must be >= 0");
-  need(c.ct.q == 0 || c.ct.q > 1, "ct.q must be > 1 (0 = auto)");
-  need(c.ct.stage_samples >= 0, "ct.stage_samples must be > 0 (0 = auto)");
-  need(c.ct.stages >= -1, "ct.stages must be >= 1 (0 = auto, -1 = no limit)");
-  need(c.ct.huber_c >= 0, "ct.huber_c must be >= 0");
-  need(c.ct.lr > 0, "ct.lr must be > 0");
-  need(c.ct.dropout == -1 || (c.ct.dropout >= 0 && c.ct.dropout < 1), "ct.dropout must be -1 or in [0, 1)");
-  need(c.ct.ema_halflife > 0, "ct.ema_halflife must be > 0");
-  need(c.ct.sigma_min > 0 && c.ct.t_mid > c.ct.sigma_min && (c.ct.sigma_max == 0 || c.ct.sigma_max > c.ct.t_mid),
-       "ct needs 0 < sigma_min < t_mid < sigma_max (sigma_max 0 = auto)");
-  need(c.sct.ref_batch >= -1 && c.sct.ref_batch <= 65536, "sct.ref_batch must be in 0..65536 (-1 = auto)");
-  need(c.smm.latent >= 0 && c.smm.latent <= 4096, "smm.latent must be in 0..4096 (0 = auto)");
-  need((c.smm.gen_hidden == 0 || c.smm.gen_hidden >= 4) && c.smm.gen_depth >= 1, "smm.gen_hidden must be 0 (auto) or >= 4 and smm.gen_depth >= 1");
-  need(c.smm.levels >= 1 && c.smm.levels <= 1000, "smm.levels must be in 1..1000");
-  need(c.smm.beta_min > 0 && c.smm.beta_max >= c.smm.beta_min && c.smm.beta_max < 1,
-       "smm needs 0 < beta_min <= beta_max < 1");
-  need(c.smm.lr_g >= 0 && c.smm.lr_s >= 0, "smm.lr_g and smm.lr_s must be >= 0 (0 = auto)");
-  need(c.smm.r1_gamma >= 0 && c.smm.r1_every >= 0, "smm.r1_gamma and smm.r1_every must be >= 0");
-  need(c.smm.ema_halflife > 0, "smm.ema_halflife must be > 0");
-  need(c.smm.score_steps >= 1 && c.smm.score_steps <= 100, "smm.score_steps must be in 1..100");
-  need(c.smm.lr_halflife >= 0, "smm.lr_halflife must be >= 0 (0 = constant)");
-  need(c.sid.alpha >= 0, "sid.alpha must be >= 0");
-  need(c.sid.sigma_init > 0, "sid.sigma_init must be > 0");
-  need(c.sid.loss_scale > 0, "sid.loss_scale must be > 0 (0 would leave the generator untrained)");
-  need(c.sid.t_max > 0 && c.sid.t_max <= 1, "sid.t_max must be in (0, 1]");
-  need(c.sid.lr_g >= 0 && c.sid.lr_f >= 0, "sid.lr_g and sid.lr_f must be >= 0 (0 = auto)");
-  need(c.sid.ema_halflife > 0, "sid.ema_halflife must be > 0");
+  const MethodInfo* method = findMethod(c.method);
+  need(method != nullptr, "method '" + c.method + "' is not known (expected " + methodNames(false) + ")");
+  need(!method->needsTeacher || !c.teacher_model.empty(), "method " + c.method + " needs a teacher (--teacher)");
+  // Every method's section, not only the run's: config.json holds them all.
+  for (const auto& m : methods())
+    if (m.validate) m.validate(c);
   need(!c.data.empty(), "data must name a data spec");
   need(c.steps >= 0, "steps must be >= 0");
   need(c.batch >= 0, "batch must be >= 0 (0 = auto)");
@@ -269,13 +244,6 @@ void validateConfig(const RunConfig& c) {
   need(c.net.channels >= 4 && c.net.channels % 4 == 0, "net.channels must be a positive multiple of 4");
   need(c.net.res_blocks >= 1, "net.res_blocks must be >= 1");
   need(c.net.dropout >= 0 && c.net.dropout < 1, "net.dropout must be in [0, 1)");
-  need(c.teacher.lr >= 0, "teacher.lr must be >= 0 (0 = auto)");
-  need(c.teacher.lr_rampup >= 0, "teacher.lr_rampup must be >= 0");
-  need(c.teacher.ema_halflife > 0, "teacher.ema_halflife must be > 0");
-  need(c.teacher.ema_rampup >= 0, "teacher.ema_rampup must be >= 0");
-  need(c.teacher.p_std > 0, "teacher.p_std must be > 0");
-  need(c.teacher.sigma_data > 0, "teacher.sigma_data must be > 0");
-  need(c.teacher.grad_clip >= 0, "teacher.grad_clip must be >= 0");
   need(c.sampler.sampler == "heun" || c.sampler.sampler == "euler",
        "sampler.sampler '" + c.sampler.sampler + "' must be heun or euler");
   need(c.sampler.steps >= 1 && c.sampler.steps <= 1000, "sampler.steps must be in 1..1000");

@@ -73,4 +73,11 @@ std::string resolveDevice(const std::string& requested) {
   throw Error("device '" + requested + "': expected auto, cpu, cuda or cuda:N");
 }
 
+std::vector<std::string> availableDevices() {
+  std::vector<std::string> out = {"cpu"};
+  if (cudaAvailable())
+    for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i) out.push_back("cuda:" + std::to_string(i));
+  return out;
+}
+
 }  // namespace onestep

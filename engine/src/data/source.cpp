@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/util.h"
+#include "io/images.h"
 #include "io/samples.h"
 #include "onestep/error.h"
 
@@ -37,7 +38,7 @@ class ImageDataset : public DataSource {
  private:
   torch::Tensor take(const torch::Tensor& idx, torch::Tensor* labels) {
     if (labels) *labels = m_labels.defined() ? m_labels.index_select(0, idx) : torch::Tensor();
-    return bytesToUnit(m_images.index_select(0, idx));
+    return io::bytesToUnit(m_images.index_select(0, idx));
   }
   DataInfo m_info;
   torch::Tensor m_images;  // uint8 [N,C,H,W]
@@ -81,14 +82,6 @@ std::unique_ptr<DataSource> openData(const std::string& spec) {
 
 std::unique_ptr<DataSource> makeImageDataset(DataInfo info, torch::Tensor images, torch::Tensor labels) {
   return std::make_unique<ImageDataset>(std::move(info), std::move(images), std::move(labels));
-}
-
-torch::Tensor bytesToUnit(const torch::Tensor& images) {
-  return images.to(torch::kFloat32).div(127.5).sub(1.0);
-}
-
-torch::Tensor unitToBytes(const torch::Tensor& x) {
-  return x.detach().to(torch::kCPU, torch::kFloat32).mul(127.5).add(128).clamp(0, 255).to(torch::kUInt8);
 }
 
 at::Generator makeGenerator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }

@@ -48,10 +48,6 @@ std::unique_ptr<DataSource> openIdxDataset(const ParsedSpec& spec, const std::st
 std::unique_ptr<DataSource> openCifar10(const ParsedSpec& spec);
 std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec);
 
-// Converts uint8 images to float in [-1, 1] and back (EDM: x*127.5+128, clipped).
-torch::Tensor bytesToUnit(const torch::Tensor& images);
-torch::Tensor unitToBytes(const torch::Tensor& x);
-
 // A CPU generator seeded with `seed`.
 at::Generator makeGenerator(uint64_t seed);
 

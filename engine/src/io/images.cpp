@@ -2,7 +2,9 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/atomic_file.h"
@@ -41,13 +43,49 @@ cv::Mat scatterPlot(const torch::Tensor& points, int size, double extent) {
   return canvas;  // RGB order
 }
 
-void writePng(const std::string& path, const cv::Mat& rgbOrGrey) {
+namespace {
+
+void putBigEndian(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+// A PNG text chunk: tEXt for plain ASCII, else iTXt (UTF-8).
+std::string textChunk(const std::string& key, const std::string& value) {
+  const bool ascii = std::all_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 128; });
+  std::string body = ascii ? std::string("tEXt") : std::string("iTXt");
+  body += key.substr(0, 79);
+  body.push_back('\0');
+  if (!ascii) body += std::string("\0\0\0\0", 4);  // uncompressed, no language tag, no translated keyword
+  body += value;
+  std::string chunk;
+  putBigEndian(chunk, static_cast<uint32_t>(body.size() - 4));
+  chunk += body;
+  putBigEndian(chunk, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+  return chunk;
+}
+
+}  // namespace
+
+void writePng(const std::string& path, const cv::Mat& rgbOrGrey, const std::vector<std::pair<std::string, std::string>>& text) {
   cv::Mat bgr;
   if (rgbOrGrey.channels() == 3) cv::cvtColor(rgbOrGrey, bgr, cv::COLOR_RGB2BGR);
   else bgr = rgbOrGrey;
   std::vector<uchar> buf;
   if (!cv::imencode(".png", bgr, buf)) throw Error("output '" + path + "': PNG encoding failed");
-  writeFileAtomic(path, std::string(buf.begin(), buf.end()));
+  std::string png(buf.begin(), buf.end());
+  // Text chunks go after IHDR (8 bytes of signature, then IHDR's 4 + 4 + 13 + 4 bytes).
+  std::string chunks;
+  for (const auto& [key, value] : text) chunks += textChunk(key, value);
+  if (!chunks.empty()) png.insert(33, chunks);
+  writeFileAtomic(path, png);
+}
+
+torch::Tensor bytesToUnit(const torch::Tensor& images) {
+  return images.to(torch::kFloat32).div(127.5).sub(1.0);
+}
+
+torch::Tensor unitToBytes(const torch::Tensor& x) {
+  return x.detach().to(torch::kCPU, torch::kFloat32).mul(127.5).add(128).clamp(0, 255).to(torch::kUInt8);
 }
 
 }  // namespace onestep::io

@@ -4,6 +4,8 @@
 
 #include <opencv2/core.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace onestep::io {
 
@@ -11,7 +13,13 @@ namespace onestep::io {
 cv::Mat imageGrid(const torch::Tensor& images, int cols = 0, int pad = 2);
 // A scatter plot of points [N,2] (float) on a size x size canvas covering [-extent, extent]^2.
 cv::Mat scatterPlot(const torch::Tensor& points, int size = 512, double extent = 1.5);
-// Encodes a picture (grey, or RGB order) as PNG and writes it atomically; throws Error naming the path.
-void writePng(const std::string& path, const cv::Mat& rgbOrGrey);
+// Encodes a picture (grey, or RGB order) as PNG with `text` chunks (key, value) and writes it atomically; throws
+// Error naming the path.
+void writePng(const std::string& path, const cv::Mat& rgbOrGrey,
+              const std::vector<std::pair<std::string, std::string>>& text = {});
+
+// Converts uint8 images to float in [-1, 1] and back (EDM: x*127.5+128, clipped).
+torch::Tensor bytesToUnit(const torch::Tensor& images);
+torch::Tensor unitToBytes(const torch::Tensor& x);
 
 }  // namespace onestep::io

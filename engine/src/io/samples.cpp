@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "core/util.h"
-#include "data/source.h"
 #include "io/atomic_file.h"
 #include "io/images.h"
 #include "io/npz.h"
@@ -21,7 +20,7 @@ SampleSet toSampleSet(const torch::Tensor& x, const torch::Tensor& labels) {
     s.points.assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
   } else if (x.dim() == 4) {
     s.kind = SampleSet::Kind::Images;
-    auto b = data::unitToBytes(x).permute({0, 2, 3, 1}).contiguous();
+    auto b = unitToBytes(x).permute({0, 2, 3, 1}).contiguous();
     s.shape = {b.size(0), b.size(1), b.size(2), b.size(3)};
     s.pixels.assign(b.data_ptr<uint8_t>(), b.data_ptr<uint8_t>() + b.numel());
   } else {
@@ -52,7 +51,7 @@ torch::Tensor imagesOf(const SampleSet& s) {
 
 namespace onestep {
 
-void writeSamples(const SampleSet& s, const std::string& path) {
+void writeSamples(const SampleSet& s, const std::string& path, const SampleWriteOptions& options) {
   const std::string ext = extensionOf(path);
   if (ext == ".npz") {
     io::NpyArray a;
@@ -93,9 +92,21 @@ void writeSamples(const SampleSet& s, const std::string& path) {
   std::string work = existed ? target : target + ".partial";
   io::makeDirs(work);
   char name[32];
-  for (int64_t i = 0; i < images.size(0); ++i) {
-    std::snprintf(name, sizeof name, "/%06lld.png", static_cast<long long>(i));
-    io::writePng(work + name, io::imageGrid(images.slice(0, i, i + 1), 1, 0));
+  const int64_t total = images.size(0);
+  try {
+    for (int64_t i = 0; i < total; ++i) {
+      if (options.shouldStop && options.shouldStop()) throw Cancelled("writing samples to '" + path + "': cancelled");
+      std::snprintf(name, sizeof name, "/%06lld.png", static_cast<long long>(i));
+      auto text = options.text;
+      text.emplace_back("Index", std::to_string(i));
+      if (!s.labels.empty()) text.emplace_back("Class", std::to_string(s.labels[static_cast<std::size_t>(i)]));
+      io::writePng(work + name, io::imageGrid(images.slice(0, i, i + 1), 1, 0), text);
+      if (options.progress && (i % 16 == 15 || i + 1 == total)) options.progress(i + 1, total);
+    }
+  } catch (...) {
+    std::error_code ec;
+    if (!existed) std::filesystem::remove_all(work, ec);  // a new directory appears whole or not at all
+    throw;
   }
   if (!existed) {
     std::error_code ec;

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "data/source.h"
 #include "io/atomic_file.h"
+#include "io/images.h"
 #include "io/samples.h"
 #include "onestep/error.h"
 #include "onestep/metrics.h"
@@ -182,7 +183,7 @@ Features extractFeatures(const SampleSet& samples, const std::string& extractorN
     std::vector<torch::Tensor> parts;
     const int64_t batch = 1000;
     for (int64_t i = 0; i < n; i += batch) {
-      auto x = data::bytesToUnit(images.slice(0, i, std::min(i + batch, n)));
+      auto x = io::bytesToUnit(images.slice(0, i, std::min(i + batch, n)));
       parts.push_back(metrics::builtinFeatures(net, x, device));
       if (progress) progress(std::min(i + batch, n), n);
     }

@@ -117,8 +117,11 @@ class ScriptedDenoiser : public Denoiser {
   const SampleShape& shape() const override { return m_shape; }
   bool isTorchScript() const override { return true; }
   void saveTorchScript(const std::string& path) const override {
+    // Saved with CPU weights, whatever the run's device: Python loads it and moves it where it wants.
+    torch::jit::Module copy = m_module.clone();
+    copy.to(torch::kCPU);
     std::ostringstream bytes;
-    m_module.save(bytes);
+    copy.save(bytes);
     io::writeFileAtomic(path, bytes.str());
   }
   void save(torch::serialize::OutputArchive& archive) const override {

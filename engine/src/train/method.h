@@ -1,15 +1,19 @@
 // A training method: owns its networks and optimisers, performs one iteration per call, samples its model.
-// Adding a method is one new file plus a line in methods.cpp.
+// Adding a method is one new file (its Method, a factory and a MethodEntry) plus a line in the list in methods.cpp
+// (docs/architecture.md, "Adding a method").
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "data/source.h"
+#include "diffusion/edm.h"
 #include "nets/denoiser.h"
 #include "onestep/config.h"
+#include "onestep/methods.h"
 
 namespace onestep::training {
 
@@ -20,6 +24,7 @@ struct GenerateOptions {
   int steps = 0;          // generator steps (consistency models: 1 or 2); 0 = the method's default
   double tMid = 0;        // consistency models' two-step intermediate time; 0 = the config's ct.t_mid
   torch::Tensor stepNoise;  // noise of a second generator step, like `noise` (undefined: drawn from the default generator)
+  diffusion::StepCallback onStep;  // multi-step samplers: called after each step (it may throw Cancelled)
 };
 
 class Method {
@@ -68,6 +73,9 @@ class Method {
 std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets::SampleShape& shape,
                                             torch::Device device);
 
+// A check of a method's validate(): throws Error("config: " + what) unless ok.
+void requireSetting(bool ok, const std::string& what);
+
 // Sets the learning rate of every parameter group.
 void setLearningRate(torch::optim::Adam& optimizer, double lr);
 // nan_to_num on every gradient (the reference implementations do this before each optimiser step).
@@ -78,6 +86,10 @@ void sanitiseGradients(const std::vector<torch::Tensor>& parameters);
 // the method unchanged. Not copied: buffers (the networks trained here change none), gradients (zeroed before
 // every use) and the learning rate (set before every step). The copies are reused from one iteration to the
 // next; they hold three times the network's parameters.
+// The key of an optimiser's state: a parameter's name in LibTorch 1.x, its address in LibTorch 2.x.
+using OptimizerStateKey =
+    std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state().begin()->first)>;
+
 class UndoPoint {
  public:
   void capture(const std::vector<torch::Tensor>& parameters, const torch::optim::Adam& optimizer);
@@ -85,7 +97,7 @@ class UndoPoint {
 
  private:
   std::vector<torch::Tensor> m_values;
-  std::map<std::string, torch::optim::AdamParamState> m_state;
+  std::map<OptimizerStateKey, torch::optim::AdamParamState> m_state;
 };
 
 // One EMA step by half-life in samples (EDM's training_loop.py): returns beta for a batch of `batch` samples.
@@ -94,6 +106,12 @@ double emaBeta(double halflifeSamples, double rampup, int64_t samplesAfter, int6
 // Fills the config's "auto" settings for the data shape (arch, batch, lr, snapshot count).
 void resolveAutoSettings(RunConfig& config, const nets::SampleShape& shape);
 
+// The one sampling path of the front ends and of runs (sampleModel, Model::generate, a run's previews, snapshots
+// and evaluations): `method`'s model when there is one, else `denoiser` (a TorchScript file) with the teacher's
+// sampler of options.sampler. Without gradients; sets *nfe.
+torch::Tensor generateSamples(Method* method, nets::Denoiser* denoiser, const torch::Tensor& noise,
+                              const torch::Tensor& labels, const GenerateOptions& options, int* nfe);
+
 // Builds the method named by config.method. `data` may be null when the method is only used for sampling.
 std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
                                    data::DataSource* data);
@@ -101,20 +119,24 @@ std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleSh
 // The sample shape a data source yields.
 nets::SampleShape shapeOf(const DataInfo& info);
 
-// SiD: Score identity Distillation (sid.cpp).
-std::unique_ptr<Method> makeSidMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
-                                      data::DataSource* data);
+// A method as the registry holds it: its descriptor (onestep/methods.h) and the factory of its Method.
+using MethodFactory = std::function<std::unique_ptr<Method>(const RunConfig& config, const nets::SampleShape& shape,
+                                                            torch::Device device, data::DataSource* data)>;
+struct MethodEntry {
+  MethodInfo info;
+  MethodFactory make;
+};
 
-// Score Mismatching (smm.cpp).
-std::unique_ptr<Method> makeSmmMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
-                                      data::DataSource* data);
+// Adds a method to the list that methods() and makeMethod read, or replaces the one of the same name. The built-in
+// methods are listed in methods.cpp; this is for tests and extensions, called before any run starts (the list is
+// not guarded against concurrent change).
+void registerMethod(MethodEntry entry);
 
-// ECT and SCT: consistency tuning from a teacher (consistency.cpp).
-std::unique_ptr<Method> makeConsistencyMethod(const RunConfig& config, const nets::SampleShape& shape,
-                                              torch::Device device, data::DataSource* data);
-
-// Teacher: EDM denoising score matching (teacher.cpp).
-std::unique_ptr<Method> makeTeacherMethod(const RunConfig& config, const nets::SampleShape& shape,
-                                          torch::Device device, data::DataSource* data);
+// The built-in methods, each defined in its own file.
+MethodEntry teacherMethod();  // EDM denoising score matching (teacher.cpp)
+MethodEntry sidMethod();      // Score identity Distillation (sid.cpp)
+MethodEntry smmMethod();      // Score Mismatching (smm.cpp)
+MethodEntry ectMethod();      // Easy Consistency Tuning (consistency.cpp)
+MethodEntry sctMethod();      // Stable Consistency Tuning (consistency.cpp)
 
 }  // namespace onestep::training

@@ -1,9 +1,9 @@
-// The registry of training methods.
+// The registry of training methods (the list of descriptors and factories) and what methods share.
 #include <cmath>
 
-#include "api/model.h"
 #include "onestep/error.h"
 #include "train/method.h"
+#include "train/model_file.h"
 
 namespace onestep::training {
 
@@ -18,35 +18,86 @@ nets::SampleShape shapeOf(const DataInfo& info) {
   return s;
 }
 
+namespace {
+
+// The methods in the order of menus and help: the one-step methods (SiD, the studio's default, first), then the
+// teacher. A new method is one line here.
+std::vector<MethodEntry>& registry() {
+  static std::vector<MethodEntry> list = {sidMethod(), smmMethod(), ectMethod(), sctMethod(), teacherMethod()};
+  return list;
+}
+
+std::vector<MethodInfo>& infos() {
+  static std::vector<MethodInfo> list = [] {
+    std::vector<MethodInfo> out;
+    for (const auto& e : registry()) out.push_back(e.info);
+    return out;
+  }();
+  return list;
+}
+
+}  // namespace
+
+void registerMethod(MethodEntry entry) {
+  auto& list = registry();
+  auto& shown = infos();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].info.name == entry.info.name) {
+      shown[i] = entry.info;
+      list[i] = std::move(entry);
+      return;
+    }
+  }
+  shown.push_back(entry.info);
+  list.push_back(std::move(entry));
+}
+
+void requireSetting(bool ok, const std::string& what) {
+  if (!ok) throw Error("config: " + what);
+}
+
 void resolveAutoSettings(RunConfig& c, const nets::SampleShape& shape) {
   const bool points = shape.kind == "points";
   if (c.net.arch == "auto") c.net.arch = points ? "mlp" : "unet";
   if (c.batch == 0) c.batch = points ? 512 : 64;
-  if (c.teacher.lr == 0) c.teacher.lr = c.net.arch == "mlp" ? 1e-3 : 2e-4;
   if (c.snapshot_count == 0) c.snapshot_count = points ? 1000 : 64;
-  if (c.eval_count == 0) c.eval_count = points ? 2000 : (c.method == "teacher" ? 200 : 1000);
-  // 1e-4 for the engine's networks, images too: on the shipped Fashion-MNIST UNet 1e-5 reached FID 11.7 after 300
-  // iterations and 1e-4 reached 3.4 after 2000 (docs/methods-on-images.md); the reference's 1e-5 is for a 56M-parameter
-  // CIFAR-10 network at batch 256.
-  if (c.sid.lr_g == 0) c.sid.lr_g = 1e-4;
-  if (c.sid.lr_f == 0) c.sid.lr_f = c.sid.lr_g;
-  if (c.ct.sigma_max == 0) c.ct.sigma_max = points ? 10.0 : 80.0;
-  if (c.ct.q == 0) c.ct.q = points ? 1.5 : 2.0;
-  if (c.ct.stage_samples == 0) c.ct.stage_samples = points ? 40000 : 128000;
-  // Images: t - r stops shrinking after stage 3 (4 stages of 128 000 images). On the shipped Fashion-MNIST teacher ECT
-  // with no limit was best at stages 3-4 and then drifted (1-step FID 15.4 at 8000 iterations, 79 at 52 000);
-  // held at stage 3 from 6500 on it kept improving (docs/methods-on-images.md).
-  if (c.ct.stages == 0) c.ct.stages = points ? 11 : 4;
-  if (c.sct.ref_batch == -1) c.sct.ref_batch = points ? 4096 : 256;
-  if (c.smm.gen_hidden == 0) c.smm.gen_hidden = points ? 256 : 64;
-  if (c.smm.latent == 0) c.smm.latent = points ? 8 : 64;
-  if (c.smm.lr_g == 0) c.smm.lr_g = points ? 1e-3 : 2.5e-3;
-  if (c.smm.lr_s == 0) c.smm.lr_s = c.smm.lr_g;
+  if (c.eval_count == 0) {
+    const MethodInfo* method = findMethod(c.method);
+    c.eval_count = points ? 2000 : method ? method->imageEvalCount : 1000;
+  }
+  // Every method's section, not only the run's: config.json holds them all, resolved.
+  for (const auto& e : registry())
+    if (e.info.resolveAuto) e.info.resolveAuto(c, points);
 }
 
 }  // namespace onestep::training
 
 namespace onestep {
+
+const std::vector<MethodInfo>& methods() { return training::infos(); }
+
+const MethodInfo* findMethod(const std::string& name) {
+  for (const auto& m : methods())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::string methodNames(bool oneStepOnly, const std::string& separator) {
+  std::vector<std::string> names;
+  for (const auto& m : methods())
+    if (!oneStepOnly || m.oneStep()) names.push_back(m.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += !separator.empty() ? separator : i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+const MethodInfo& methodInfo(const std::string& name) {
+  if (const MethodInfo* m = findMethod(name)) return *m;
+  throw Error("method '" + name + "' is not known (expected " + methodNames(false) + ")");
+}
 
 RunConfig resolvedConfig(const RunConfig& config) {
   RunConfig c = config;
@@ -63,11 +114,21 @@ namespace onestep::training {
 
 std::unique_ptr<Method> makeMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
                                    data::DataSource* data) {
-  if (config.method == "teacher") return makeTeacherMethod(config, shape, device, data);
-  if (config.method == "sid") return makeSidMethod(config, shape, device, data);
-  if (config.method == "smm") return makeSmmMethod(config, shape, device, data);
-  if (config.method == "ect" || config.method == "sct") return makeConsistencyMethod(config, shape, device, data);
-  throw Error("method '" + config.method + "' is not known (expected teacher, sid, smm, ect or sct)");
+  const MethodInfo& info = methodInfo(config.method);
+  for (const auto& e : registry())
+    if (e.info.name == info.name) return e.make(config, shape, device, data);
+  throw Error("internal: method '" + config.method + "' has no factory");
+}
+
+torch::Tensor generateSamples(Method* method, nets::Denoiser* denoiser, const torch::Tensor& noise,
+                              const torch::Tensor& labels, const GenerateOptions& options, int* nfe) {
+  torch::NoGradGuard guard;
+  if (method) return method->generate(noise, labels, options, nfe);
+  if (!denoiser) throw Error("internal: nothing to sample from");
+  denoiser->setTraining(false);
+  auto fn = [&](const torch::Tensor& x, const torch::Tensor& sigma) { return denoiser->denoise(x, sigma, labels); };
+  if (nfe) *nfe = diffusion::samplerNfe(options.sampler);
+  return diffusion::sampleEdm(fn, noise, options.sampler, options.onStep);
 }
 
 std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets::SampleShape& shape,
@@ -76,9 +137,9 @@ std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets:
   // A TorchScript teacher without shape attributes is taken to fit the data (its first call checks it).
   std::vector<int64_t> fallback = shape.kind == "points" ? std::vector<int64_t>{shape.dim}
                                                          : std::vector<int64_t>{shape.channels, shape.height, shape.width};
-  api::LoadedModel model;
+  LoadedModel model;
   try {
-    model = api::loadModel(path, device, fallback);
+    model = loadModel(path, device, fallback);
   } catch (const Error& e) {
     throw Error(std::string("teacher: ") + e.what());
   }
@@ -150,7 +211,7 @@ void UndoPoint::restore(const std::vector<torch::Tensor>& parameters, torch::opt
   // State the step created is dropped; the rest is written back into the optimiser's own tensors, so that
   // restoring allocates nothing (it cannot fail halfway on a full device) and this undo point stays its own.
   auto& state = optimizer.state();
-  std::vector<std::string> created;
+  std::vector<OptimizerStateKey> created;
   for (const auto& entry : state)
     if (!m_state.count(entry.first)) created.push_back(entry.first);
   for (const auto& key : created) state.erase(key);

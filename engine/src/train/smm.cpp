@@ -243,9 +243,38 @@ class SmmMethod : public Method {
 
 }  // namespace
 
-std::unique_ptr<Method> makeSmmMethod(const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
-                                      data::DataSource* data) {
-  return std::make_unique<SmmMethod>(config, shape, device, data);
+MethodEntry smmMethod() {
+  MethodInfo info;
+  info.name = "smm";
+  info.title = "Score Mismatching";
+  info.summary = "a generator and a score net trained from scratch on the data (no teacher)";
+  info.reference = "Ye & Liu, 2023";
+  info.sections = {"smm"};
+  info.samplingSteps = {1};
+  info.fixedSettings = {"smm.latent", "smm.gen_hidden", "smm.gen_depth", "smm.levels", "smm.beta_min", "smm.beta_max"};
+  info.resolveAuto = [](RunConfig& c, bool points) {
+    if (c.smm.gen_hidden == 0) c.smm.gen_hidden = points ? 256 : 64;
+    if (c.smm.latent == 0) c.smm.latent = points ? 8 : 64;
+    if (c.smm.lr_g == 0) c.smm.lr_g = points ? 1e-3 : 2.5e-3;
+    if (c.smm.lr_s == 0) c.smm.lr_s = c.smm.lr_g;
+  };
+  info.validate = [](const RunConfig& c) {
+    requireSetting(c.smm.latent >= 0 && c.smm.latent <= 4096, "smm.latent must be in 0..4096 (0 = auto)");
+    requireSetting((c.smm.gen_hidden == 0 || c.smm.gen_hidden >= 4) && c.smm.gen_depth >= 1,
+                   "smm.gen_hidden must be 0 (auto) or >= 4 and smm.gen_depth >= 1");
+    requireSetting(c.smm.levels >= 1 && c.smm.levels <= 1000, "smm.levels must be in 1..1000");
+    requireSetting(c.smm.beta_min > 0 && c.smm.beta_max >= c.smm.beta_min && c.smm.beta_max < 1,
+                   "smm needs 0 < beta_min <= beta_max < 1");
+    requireSetting(c.smm.lr_g >= 0 && c.smm.lr_s >= 0, "smm.lr_g and smm.lr_s must be >= 0 (0 = auto)");
+    requireSetting(c.smm.r1_gamma >= 0 && c.smm.r1_every >= 0, "smm.r1_gamma and smm.r1_every must be >= 0");
+    requireSetting(c.smm.ema_halflife > 0, "smm.ema_halflife must be > 0");
+    requireSetting(c.smm.score_steps >= 1 && c.smm.score_steps <= 100, "smm.score_steps must be in 1..100");
+    requireSetting(c.smm.lr_halflife >= 0, "smm.lr_halflife must be >= 0 (0 = constant)");
+  };
+  return {info, [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                   data::DataSource* data) {
+            return std::unique_ptr<Method>(std::make_unique<SmmMethod>(config, shape, device, data));
+          }};
 }
 
 }  // namespace onestep::training

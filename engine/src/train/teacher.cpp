@@ -103,7 +103,7 @@ class TeacherMethod : public Method {
       return d.denoise(x, sigma, m_config.net.class_cond ? labels : torch::Tensor());
     };
     if (nfe) *nfe = diffusion::samplerNfe(options.sampler);
-    return diffusion::sampleEdm(fn, noise.to(m_device), options.sampler);
+    return diffusion::sampleEdm(fn, noise.to(m_device), options.sampler, options.onStep);
   }
 
   void reconfigure(const RunConfig& config) override { m_config = config; }
@@ -124,9 +124,30 @@ class TeacherMethod : public Method {
 
 }  // namespace
 
-std::unique_ptr<Method> makeTeacherMethod(const RunConfig& config, const nets::SampleShape& shape,
-                                          torch::Device device, data::DataSource* data) {
-  return std::make_unique<TeacherMethod>(config, shape, device, data);
+MethodEntry teacherMethod() {
+  MethodInfo info;
+  info.name = "teacher";
+  info.title = "Teacher training (EDM)";
+  info.summary = "an EDM denoiser trained on the data: the teacher the one-step methods distil";
+  info.reference = "Karras et al., NeurIPS 2022";
+  info.sections = {"teacher", "net"};
+  info.imageEvalCount = 200;
+  info.resolveAuto = [](RunConfig& c, bool) {
+    if (c.teacher.lr == 0) c.teacher.lr = c.net.arch == "mlp" ? 1e-3 : 2e-4;
+  };
+  info.validate = [](const RunConfig& c) {
+    requireSetting(c.teacher.lr >= 0, "teacher.lr must be >= 0 (0 = auto)");
+    requireSetting(c.teacher.lr_rampup >= 0, "teacher.lr_rampup must be >= 0");
+    requireSetting(c.teacher.ema_halflife > 0, "teacher.ema_halflife must be > 0");
+    requireSetting(c.teacher.ema_rampup >= 0, "teacher.ema_rampup must be >= 0");
+    requireSetting(c.teacher.p_std > 0, "teacher.p_std must be > 0");
+    requireSetting(c.teacher.sigma_data > 0, "teacher.sigma_data must be > 0");
+    requireSetting(c.teacher.grad_clip >= 0, "teacher.grad_clip must be >= 0");
+  };
+  return {info, [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
+                   data::DataSource* data) {
+            return std::unique_ptr<Method>(std::make_unique<TeacherMethod>(config, shape, device, data));
+          }};
 }
 
 }  // namespace onestep::training

@@ -1,4 +1,5 @@
-// Shipped models by name: the models folder and its models.json.
+// Shipped models by name: the models folder and its models.json (the set lookup that tells data from a model is in
+// api/shipped_sets.cpp, above the data sources).
 #include "onestep/shipped.h"
 
 #include <nlohmann/json.hpp>
@@ -7,7 +8,6 @@
 #include <filesystem>
 
 #include "core/util.h"
-#include "data/source.h"
 #include "onestep/error.h"
 
 #ifndef ONESTEP_SOURCE_MODELS_DIR
@@ -99,22 +99,26 @@ std::string resolveModelPath(const std::string& pathOrName) {
   return pathOrName;
 }
 
-std::string shippedModelForSet(const std::string& s) {
-  std::error_code ec;
-  if (s.empty() || fs::exists(s, ec) || s.find('/') != std::string::npos) return {};
-  try {
-    data::parseSpec(s);
-    return {};  // a data spec: the data wins
-  } catch (const Error&) {
-  }
-  const std::string file = resolveModelPath(s);
-  return file == s ? std::string() : file;
+namespace {
+
+// The data a spec names, without its options and surrounding spaces.
+std::string dataOf(const std::string& spec) {
+  std::string data = spec.substr(0, spec.find('?'));
+  const auto first = data.find_first_not_of(" \t"), last = data.find_last_not_of(" \t");
+  return first == std::string::npos ? std::string() : data.substr(first, last - first + 1);
 }
 
+}  // namespace
+
 std::string shippedTeacherFor(const std::string& dataSpec) {
-  const std::string data = dataSpec.substr(0, dataSpec.find('?'));
   for (const auto& m : shippedModels())
-    if (m.kind == "teacher" && m.data == data) return m.file;
+    if (m.kind == "teacher" && m.data == dataOf(dataSpec)) return m.file;
+  return {};
+}
+
+std::string shippedGeneratorFor(const std::string& dataSpec, const std::string& method) {
+  for (const auto& m : shippedModels())
+    if (m.kind == "generator" && m.method == method && m.data == dataOf(dataSpec)) return m.file;
   return {};
 }
 

@@ -1,59 +1,29 @@
-// MainWindow's curves panel: the loss and FID plots, their overlays of other runs, hover and click.
-#include "main_window.h"
+// The training view's curves panel (curves_panel.h): the loss and evaluation plots, their overlays of other runs,
+// hover and click.
+#include "curves_panel.h"
 
-#include "compare_view.h"
-#include "export_dialog.h"
-#include "field_view.h"
-#include "latent_view.h"
-#include "shipped.h"
-
-#include <onestep/config.h>
-#include <onestep/data.h>
-#include <onestep/runtime.h>
+#include <onestep/run_dir.h>
 #include <qcustomplot.h>
 
-#include <algorithm>
+#include <cmath>
 
-#include <QAction>
-#include <QApplication>
-#include <QCloseEvent>
 #include <QCheckBox>
-#include <QComboBox>
-#include <QDesktopServices>
-#include <QDir>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFont>
-#include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QKeySequence>
-#include <QLabel>
-#include <QLineEdit>
-#include <QMenu>
-#include <QMenuBar>
-#include <QMessageBox>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPixmap>
 #include <QPushButton>
-#include <QSettings>
-#include <QSpinBox>
 #include <QSplitter>
-#include <QStatusBar>
-#include <QTabWidget>
-#include <QTableWidget>
 #include <QTimer>
-#include <QToolButton>
-#include <QToolBar>
 #include <QToolTip>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace {
+
+constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
 
 const QVector<QColor>& palette10() {
   static const QVector<QColor> colors = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
@@ -64,7 +34,98 @@ const QVector<QColor>& palette10() {
 
 }  // namespace
 
-QCustomPlot* MainWindow::createPlot(const QString& objectName, const QString& title, const QString& yLabel) {
+CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent) {
+  m_lossPlot = createPlot(QStringLiteral("lossPlot"), tr("losses"), tr("loss"));
+  m_fidPlot = createPlot(QStringLiteral("fidPlot"), tr("evaluation"), tr("FID / energy distance"));
+  auto* plotColumn = new QSplitter(Qt::Vertical);
+  plotColumn->addWidget(m_lossPlot);
+  plotColumn->addWidget(m_fidPlot);
+  auto* curvesLayout = new QVBoxLayout(this);
+  curvesLayout->setContentsMargins(0, 4, 0, 0);
+  auto* toggles = new QHBoxLayout;
+  auto* logScale = new QCheckBox(tr("log scale"));
+  logScale->setObjectName(QStringLiteral("logScaleCheck"));
+  logScale->setToolTip(tr("Logarithmic y axes (values <= 0 are not drawn)"));
+  auto* smooth = new QCheckBox(tr("smooth"));
+  smooth->setObjectName(QStringLiteral("smoothCheck"));
+  smooth->setToolTip(tr("Exponential moving average of each curve (weight 0.9)"));
+  auto* wallClock = new QCheckBox(tr("against wall time"));
+  wallClock->setObjectName(QStringLiteral("wallClockCheck"));
+  wallClock->setToolTip(tr("x axis: the run's wall time in seconds instead of iterations"));
+  auto* overlay = new QPushButton(tr("Overlay run…"));
+  overlay->setObjectName(QStringLiteral("overlayButton"));
+  overlay->setToolTip(tr("Draw another run's curves (dashed) beside this one's for comparison"));
+  auto* clearOverlay = new QPushButton(tr("Clear overlays"));
+  clearOverlay->setObjectName(QStringLiteral("clearOverlayButton"));
+  toggles->addWidget(logScale);
+  toggles->addWidget(smooth);
+  toggles->addWidget(wallClock);
+  toggles->addStretch(1);
+  toggles->addWidget(overlay);
+  toggles->addWidget(clearOverlay);
+  connect(wallClock, &QCheckBox::toggled, this, [this](bool on) {
+    m_wallClock = on;
+    for (auto* plot : {m_lossPlot, m_fidPlot}) plot->xAxis->setLabel(on ? tr("wall time (s)") : tr("iteration"));
+    rebuildGraphs();
+  });
+  connect(overlay, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Run directory to overlay"));
+    QString error;
+    if (!dir.isEmpty() && !overlayRun(dir, &error)) emit failed(error);
+  });
+  connect(clearOverlay, &QPushButton::clicked, this, &CurvesPanel::clearOverlays);
+  curvesLayout->addLayout(toggles);
+  curvesLayout->addWidget(plotColumn, 1);
+  connect(logScale, &QCheckBox::toggled, this, [this](bool on) {
+    for (auto* plot : {m_lossPlot, m_fidPlot})
+      for (QCPAxis* axis : {plot->yAxis, plot->yAxis2}) {
+        axis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        axis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                           : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+      }
+    m_replotPending = true;
+  });
+  connect(smooth, &QCheckBox::toggled, this, [this](bool on) {
+    m_smooth = on;
+    rebuildGraphs();
+  });
+
+  m_replotTimer = new QTimer(this);
+  m_replotTimer->setInterval(kReplotMs);
+  connect(m_replotTimer, &QTimer::timeout, this, [this] {
+    if (!m_replotPending) return;
+    m_replotPending = false;
+    for (auto* plot : {m_lossPlot, m_fidPlot}) {
+      plot->legend->setVisible(plot->graphCount() > 0);  // an empty legend would be a bare frame in the corner
+      plot->rescaleAxes();
+      plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+  });
+  m_replotTimer->start();
+}
+
+void CurvesPanel::clear() {
+  m_raw.clear();
+  rebuildGraphs();
+}
+
+void CurvesPanel::loadRun(const QString& dir) {
+  m_raw.clear();
+  readMetrics(dir, QString(), m_raw);
+  rebuildGraphs();
+}
+
+void CurvesPanel::addLosses(double iteration, double wallSec, const QMap<QString, double>& values) {
+  for (auto it = values.begin(); it != values.end(); ++it)
+    if (!onestep::isBookkeepingKey(it.key().toStdString())) addPoint(m_lossPlot, it.key(), iteration, wallSec, it.value());
+}
+
+void CurvesPanel::addEvaluation(double iteration, double wallSec, const QMap<QString, double>& metrics) {
+  for (auto it = metrics.begin(); it != metrics.end(); ++it)
+    if (!onestep::isBookkeepingKey(it.key().toStdString())) addPoint(m_fidPlot, it.key(), iteration, wallSec, it.value());
+}
+
+QCustomPlot* CurvesPanel::createPlot(const QString& objectName, const QString& title, const QString& yLabel) {
   auto* plot = new QCustomPlot;
   plot->setObjectName(objectName);
   plot->setMinimumSize(320, 220);
@@ -99,7 +160,7 @@ QCPGraph* findGraph(QCustomPlot* plot, const QString& name) {
 
 }  // namespace
 
-void MainWindow::rebuildGraphs() {
+void CurvesPanel::rebuildGraphs() {
   for (auto* plot : {m_lossPlot, m_fidPlot}) {
     plot->clearGraphs();
     for (const CurveSet* set : {&m_raw, &m_overlays}) {
@@ -111,14 +172,14 @@ void MainWindow::rebuildGraphs() {
   m_replotPending = true;
 }
 
-void MainWindow::addPoint(QCustomPlot* plot, const QString& name, double iteration, double wall, double value) {
+void CurvesPanel::addPoint(QCustomPlot* plot, const QString& name, double iteration, double wall, double value) {
   if (!std::isfinite(value)) return;
   const CurvePoint point{iteration, wall, value};
   m_raw[plot][name].append(point);
   drawPoint(plot, name, point, false);
 }
 
-void MainWindow::drawPoint(QCustomPlot* plot, const QString& name, const CurvePoint& point, bool overlay) {
+void CurvesPanel::drawPoint(QCustomPlot* plot, const QString& name, const CurvePoint& point, bool overlay) {
   QCPGraph* graph = findGraph(plot, name);
   double y = point.value;
   if (m_smooth && graph && !graph->data()->isEmpty())
@@ -142,48 +203,38 @@ void MainWindow::drawPoint(QCustomPlot* plot, const QString& name, const CurvePo
   m_replotPending = true;
 }
 
-bool MainWindow::readMetrics(const QString& dir, const QString& prefix, CurveSet& out) const {
-  QFile metrics(dir + QStringLiteral("/metrics.jsonl"));
-  if (!metrics.open(QIODevice::ReadOnly)) return false;
-  static const QStringList skipped = {QStringLiteral("iteration"), QStringLiteral("samples"), QStringLiteral("wall_s"),
-                                      QStringLiteral("lr"), QStringLiteral("it_per_s"), QStringLiteral("stage"),
-                                      QStringLiteral("r_over_t")};
+bool CurvesPanel::readMetrics(const QString& dir, const QString& prefix, CurveSet& out) const {
   bool any = false;
-  while (!metrics.atEnd()) {
-    const QJsonObject j = QJsonDocument::fromJson(metrics.readLine()).object();
-    const double it = j.value(QStringLiteral("iteration")).toDouble();
-    const double wall = j.value(QStringLiteral("wall_s")).toDouble();
-    const bool eval = j.contains(QStringLiteral("fid")) || j.contains(QStringLiteral("energy"));
-    for (auto k = j.begin(); k != j.end(); ++k) {
-      if (!k.value().isDouble() || skipped.contains(k.key()) || k.key().startsWith(QLatin1String("eval_"))) continue;
-      const double v = k.value().toDouble();
-      if (!std::isfinite(v)) continue;
-      out[eval ? m_fidPlot : m_lossPlot][prefix + k.key()].append({it, wall, v});
+  for (const auto& line : onestep::readMetrics(dir.toStdString())) {
+    for (const auto& [key, value] : line.curves) {
+      out[line.evaluation ? m_fidPlot : m_lossPlot][prefix + QString::fromStdString(key)].append(
+          {static_cast<double>(line.iteration), line.wallSec, value});
       any = true;
     }
   }
   return any;
 }
 
-void MainWindow::overlayRun(const QString& dir) {
+bool CurvesPanel::overlayRun(const QString& dir, QString* error) {
   const QString prefix = QFileInfo(dir).fileName() + QStringLiteral(": ");
   CurveSet curves;
   if (!readMetrics(dir, prefix, curves)) {
-    reportError(tr("'%1' has no curves to overlay (no readable metrics.jsonl)").arg(dir));
-    return;
+    if (error) *error = tr("'%1' has no curves to overlay (no readable metrics.jsonl)").arg(dir);
+    return false;
   }
   for (auto plot = curves.begin(); plot != curves.end(); ++plot)
     for (auto it = plot.value().begin(); it != plot.value().end(); ++it) m_overlays[plot.key()][it.key()] = it.value();
   rebuildGraphs();
-  statusBar()->showMessage(tr("overlaid %1").arg(dir), 4000);
+  emit message(tr("overlaid %1").arg(dir));
+  return true;
 }
 
-void MainWindow::clearOverlays() {
+void CurvesPanel::clearOverlays() {
   m_overlays.clear();
   rebuildGraphs();
 }
 
-bool MainWindow::nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name,
+bool CurvesPanel::nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name,
                               CurvePoint* point) const {
   double best = radius * radius;
   bool found = false;
@@ -208,7 +259,7 @@ bool MainWindow::nearestPoint(QCustomPlot* plot, const QPoint& pos, double radiu
   return found;
 }
 
-void MainWindow::onPlotHover(QCustomPlot* plot, QMouseEvent* event) {
+void CurvesPanel::onPlotHover(QCustomPlot* plot, QMouseEvent* event) {
   QString name;
   CurvePoint p;
   if (!nearestPoint(plot, event->pos(), 12, &name, &p)) {
@@ -220,16 +271,14 @@ void MainWindow::onPlotHover(QCustomPlot* plot, QMouseEvent* event) {
   QToolTip::showText(event->globalPosition().toPoint(), text, plot);
 }
 
-void MainWindow::onPlotClick(QCustomPlot* plot, QMouseEvent* event) {
+void CurvesPanel::onPlotClick(QCustomPlot* plot, QMouseEvent* event) {
   QString name;
   CurvePoint p;
   if (event->button() != Qt::LeftButton || !nearestPoint(plot, event->pos(), 12, &name, &p)) return;
-  if (m_samples->showIteration(static_cast<qint64>(p.iteration)))
-    statusBar()->showMessage(tr("samples of iteration %1 (from the history; Live returns)").arg(m_samples->shownIteration()), 4000);
+  emit iterationClicked(static_cast<qint64>(p.iteration));
 }
 
-
-bool MainWindow::writeCurvesImage(const QStringList& runs, const QString& path, QString* error) {
+bool CurvesPanel::writeCurvesImage(const QStringList& runs, const QString& path, QString* error) {
   m_raw.clear();
   m_overlays.clear();
   for (const QString& dir : runs) {

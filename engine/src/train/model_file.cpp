@@ -1,0 +1,73 @@
+// Loading a trained model: a run directory (its newest checkpoint), a checkpoint, an exported model, a TorchScript
+// denoiser or a shipped name.
+#include "train/model_file.h"
+
+#include "core/util.h"
+#include "onestep/error.h"
+#include "onestep/shipped.h"
+
+namespace onestep::training {
+
+bool isCheckpointFile(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path, torch::kCPU);
+  } catch (const c10::Error&) {
+    return false;
+  }
+  c10::IValue v;
+  return archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat;
+}
+
+LoadedModel loadModel(const std::string& given, torch::Device device, const std::vector<int64_t>& shapeFallback) {
+  LoadedModel m;
+  const std::string path = resolveModelPath(given);  // a shipped name ("fashion-mnist-sid") is its file
+  std::string file = path;
+  if (isDir(path)) {
+    if (!isFile(path + "/config.json"))
+      throw Error("model '" + path + "': a directory without config.json is not a run directory");
+    auto all = listCheckpoints(path);
+    if (all.empty()) throw Error("model '" + path + "': the run has no checkpoint yet (train it first)");
+    file = all.back();
+  } else if (!isFile(path)) {
+    throw Error("model '" + path + "': not found (expected a run directory, a checkpoint, a TorchScript .pt file or a shipped name: onestep models)");
+  }
+  m.file = file;
+  if (isCheckpointFile(file)) {
+    torch::serialize::InputArchive archive;
+    m.kind = "checkpoint";
+    m.meta = readCheckpoint(file, archive);
+    m.config = configFromJson(m.meta.configJson, "checkpoint '" + file + "' config");
+    m.shape = m.meta.shape;
+    m.method = makeMethod(m.config, m.shape, device, nullptr);
+    try {
+      torch::serialize::InputArchive state;
+      archive.read("state", state);
+      m.method->load(state);
+    } catch (const c10::Error& e) {
+      std::string msg = e.what_without_backtrace();
+      throw Error("checkpoint '" + file + "': state does not fit its config (" + msg.substr(0, msg.find('\n')) + ")");
+    }
+    return m;
+  }
+  m.kind = "torchscript";
+  m.scripted = nets::loadScriptedDenoiser(file, shapeFallback);
+  m.scripted->to(device);
+  m.shape = m.scripted->shape();
+  // A quick call on a tiny batch: a module of the wrong shape fails here with a clear message.
+  try {
+    torch::NoGradGuard guard;
+    auto x = torch::zeros(m.shape.batchShape(2), torch::TensorOptions().device(device));
+    auto y = m.scripted->denoise(x, torch::ones({2}, x.options()), torch::Tensor());
+    if (y.sizes() != x.sizes())
+      throw Error("TorchScript file '" + file + "': forward returned shape " + c10::str(y.sizes()) + " for input " +
+                  c10::str(x.sizes()) + "; expected the input's shape");
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw Error("TorchScript file '" + file + "': forward(x, sigma) fails on " + m.shape.text() + " input (" +
+                msg.substr(0, msg.find('\n')) + ")");
+  }
+  return m;
+}
+
+}  // namespace onestep::training
