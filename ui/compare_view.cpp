@@ -123,8 +123,9 @@ CompareView::CompareView(ModelWorker* worker, QWidget* parent) : QWidget(parent)
   auto* chartSide = new QVBoxLayout;
   m_chartButton = new QPushButton(tr("FID vs NFE"));
   m_chartButton->setObjectName(QStringLiteral("nfeChartButton"));
-  m_chartButton->setToolTip(tr("Samples the teacher at 1, 3, 5, 9, 17 and 35 NFE and scores each against the data "
-                               "(slow on images), with the generator's point"));
+  m_chartButton->setToolTip(
+      tr("Samples the teacher at 1, 3, 5, 9, 17 and 35 NFE and scores each against the data "
+         "(slow on images), with the generator's point"));
   m_chartStatus = new QLabel;
   m_chartStatus->setWordWrap(true);
   m_chartStatus->setMaximumWidth(180);
@@ -176,8 +177,11 @@ void CompareView::compare() {
   // The same classes for teacher and generator: sample i is class i mod K (a row of every class), or the chosen one.
   for (int i = 0; m_info.numClasses > 0 && i < t.n; ++i)
     t.labels.append(m_class->currentIndex() > 0 ? m_class->currentIndex() - 1 : i % m_info.numClasses);
-  if (!t.model.isEmpty()) m_worker->post(t);
-  else m_teacherCaption->setText(tr("No teacher: %1 trains its generator from data alone").arg(QString::fromStdString(m_info.method)));
+  if (!t.model.isEmpty())
+    m_worker->post(t);
+  else
+    m_teacherCaption->setText(
+        tr("No teacher: %1 trains its generator from data alone").arg(QString::fromStdString(m_info.method)));
   if (denoiser) {
     m_gen1Caption->setText(tr("A teacher run: its own samples are on the left"));
     return;
@@ -250,14 +254,16 @@ void CompareView::onReply(const ModelReply& reply) {
     }
     m_class->setEnabled(m_info.numClasses > 0);
     m_chart->yAxis->setLabel(m_info.points ? tr("energy distance") : tr("FID"));
-    m_header->setText(m_info.multiStep
-                          ? tr("%1 is a denoiser: its samples at the chosen steps, and its FID-vs-NFE curve").arg(m_model)
-                          : tr("%1 (%2, iteration %3) against its teacher %4, from the same noise")
-                                .arg(QFileInfo(m_model).fileName(), QString::fromStdString(m_info.method).toUpper())
-                                .arg(m_info.iteration)
-                                .arg(m_teacher.isEmpty() ? tr("(none)") : m_teacher));
-    m_stripCaption->setText(m_info.points ? tr("The teacher's denoised estimates D(x; σ) along its steps")
-                                          : tr("The teacher's denoised estimate D(x; σ) of the first sample along its steps"));
+    m_header->setText(
+        m_info.multiStep
+            ? tr("%1 is a denoiser: its samples at the chosen steps, and its FID-vs-NFE curve").arg(m_model)
+            : tr("%1 (%2, iteration %3) against its teacher %4, from the same noise")
+                  .arg(QFileInfo(m_model).fileName(), QString::fromStdString(m_info.method).toUpper())
+                  .arg(m_info.iteration)
+                  .arg(m_teacher.isEmpty() ? tr("(none)") : m_teacher));
+    m_stripCaption->setText(m_info.points
+                                ? tr("The teacher's denoised estimates D(x; σ) along its steps")
+                                : tr("The teacher's denoised estimate D(x; σ) of the first sample along its steps"));
     compare();
     if (m_chartPending) computeChart();
   } else if (reply.channel == kTeacher) {

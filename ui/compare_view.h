@@ -26,12 +26,12 @@ class CompareView : public QWidget {
   QString teacher() const { return m_teacher; }
 
  public slots:
-  void compare();      // samples both sides from the chosen seed
-  void computeChart(); // the FID-versus-NFE chart (slow: samples the teacher at several NFE)
+  void compare();       // samples both sides from the chosen seed
+  void computeChart();  // the FID-versus-NFE chart (slow: samples the teacher at several NFE)
 
  signals:
-  void updated();      // a reply was shown (tests, screenshots)
-  void chartShown();   // the FID-versus-NFE chart (or its error) was shown
+  void updated();                       // a reply was shown (tests, screenshots)
+  void chartShown();                    // the FID-versus-NFE chart (or its error) was shown
   void failed(const QString& message);  // an engine error answered a request (the window shows a dialog)
 
  private:

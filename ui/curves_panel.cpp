@@ -26,8 +26,8 @@ namespace {
 constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
 
 const QVector<QColor>& palette10() {
-  static const QVector<QColor> colors = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                         QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+  static const QVector<QColor> colors = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                                         QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
                                          QColor(227, 119, 194), QColor(127, 127, 127)};
   return colors;
 }
@@ -117,12 +117,14 @@ void CurvesPanel::loadRun(const QString& dir) {
 
 void CurvesPanel::addLosses(double iteration, double wallSec, const QMap<QString, double>& values) {
   for (auto it = values.begin(); it != values.end(); ++it)
-    if (!onestep::isBookkeepingKey(it.key().toStdString())) addPoint(m_lossPlot, it.key(), iteration, wallSec, it.value());
+    if (!onestep::isBookkeepingKey(it.key().toStdString()))
+      addPoint(m_lossPlot, it.key(), iteration, wallSec, it.value());
 }
 
 void CurvesPanel::addEvaluation(double iteration, double wallSec, const QMap<QString, double>& metrics) {
   for (auto it = metrics.begin(); it != metrics.end(); ++it)
-    if (!onestep::isBookkeepingKey(it.key().toStdString())) addPoint(m_fidPlot, it.key(), iteration, wallSec, it.value());
+    if (!onestep::isBookkeepingKey(it.key().toStdString()))
+      addPoint(m_fidPlot, it.key(), iteration, wallSec, it.value());
 }
 
 QCustomPlot* CurvesPanel::createPlot(const QString& objectName, const QString& title, const QString& yLabel) {
@@ -235,7 +237,7 @@ void CurvesPanel::clearOverlays() {
 }
 
 bool CurvesPanel::nearestPoint(QCustomPlot* plot, const QPoint& pos, double radius, QString* name,
-                              CurvePoint* point) const {
+                               CurvePoint* point) const {
   double best = radius * radius;
   bool found = false;
   for (const CurveSet* set : {&m_raw, &m_overlays}) {
@@ -266,7 +268,8 @@ void CurvesPanel::onPlotHover(QCustomPlot* plot, QMouseEvent* event) {
     QToolTip::hideText();
     return;
   }
-  QString text = tr("%1 = %2\niteration %3 · %4 s").arg(name).arg(p.value, 0, 'g', 5).arg(p.iteration).arg(p.wall, 0, 'f', 1);
+  QString text =
+      tr("%1 = %2\niteration %3 · %4 s").arg(name).arg(p.value, 0, 'g', 5).arg(p.iteration).arg(p.wall, 0, 'f', 1);
   if (plot == m_fidPlot) text += tr("\nclick: samples of this iteration");
   QToolTip::showText(event->globalPosition().toPoint(), text, plot);
 }
@@ -283,8 +286,7 @@ bool CurvesPanel::writeCurvesImage(const QStringList& runs, const QString& path,
   m_overlays.clear();
   for (const QString& dir : runs) {
     CurveSet curves;
-    if (!readMetrics(dir, QFileInfo(dir).fileName() + QStringLiteral(": "), curves) ||
-        !curves.contains(m_fidPlot)) {
+    if (!readMetrics(dir, QFileInfo(dir).fileName() + QStringLiteral(": "), curves) || !curves.contains(m_fidPlot)) {
       *error = tr("'%1' has no FID or energy curve (no evaluations in its metrics.jsonl)").arg(dir);
       return false;
     }

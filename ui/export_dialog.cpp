@@ -55,7 +55,8 @@ ExportDialog::ExportDialog(const QString& model, QWidget* parent) : QDialog(pare
   auto* folderRow = new QHBoxLayout;
   folderRow->addWidget(m_folder, 1);
   folderRow->addWidget(browse);
-  m_name = new QLineEdit(QFileInfo(model).fileName().isEmpty() ? QStringLiteral("samples") : QFileInfo(model).fileName());
+  m_name =
+      new QLineEdit(QFileInfo(model).fileName().isEmpty() ? QStringLiteral("samples") : QFileInfo(model).fileName());
   m_name->setObjectName(QStringLiteral("exportName"));
   form->addRow(tr("Model"), m_model);
   form->addRow(tr("Samples"), m_count);
@@ -142,7 +143,8 @@ ExportRequest ExportDialog::request() const {
   if (m_png->isChecked()) r.pngFolder = base;
   if (m_grid->isChecked()) r.gridPng = base + QStringLiteral("-grid.png");
   if (m_npz->isChecked()) r.npz = base + QStringLiteral(".npz");
-  if (m_timelapse->isChecked()) r.timelapse = base + QStringLiteral("-timelapse.") + m_timelapseKind->currentData().toString();
+  if (m_timelapse->isChecked())
+    r.timelapse = base + QStringLiteral("-timelapse.") + m_timelapseKind->currentData().toString();
   return r;
 }
 
@@ -175,30 +177,39 @@ void ExportDialog::startExport() {
       const ExportReport report = runExport(
           r,
           [self](qint64 done, qint64 total, const QString& what) {
-            QMetaObject::invokeMethod(self, [self, done, total, what] {
-              if (!self) return;
-              self->m_progress->setRange(0, static_cast<int>(total));
-              self->m_progress->setValue(static_cast<int>(done));
-              self->m_status->setText(tr("%1: %2 of %3").arg(what).arg(done).arg(total));
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                self,
+                [self, done, total, what] {
+                  if (!self) return;
+                  self->m_progress->setRange(0, static_cast<int>(total));
+                  self->m_progress->setValue(static_cast<int>(done));
+                  self->m_status->setText(tr("%1: %2 of %3").arg(what).arg(done).arg(total));
+                },
+                Qt::QueuedConnection);
           },
           [this] { return m_cancel.load(); });
       ok = true;
-      message = tr("Wrote %1 (%2 NFE per sample, %3 s).").arg(report.written.join(QStringLiteral(", "))).arg(report.nfe).arg(report.seconds, 0, 'f', 1);
+      message = tr("Wrote %1 (%2 NFE per sample, %3 s).")
+                    .arg(report.written.join(QStringLiteral(", ")))
+                    .arg(report.nfe)
+                    .arg(report.seconds, 0, 'f', 1);
     } catch (const std::exception& e) {
       message = QString::fromLocal8Bit(e.what());
     }
-    QMetaObject::invokeMethod(self, [self, ok, message] {
-      if (!self) return;
-      self->m_thread->wait();
-      self->m_thread->deleteLater();
-      self->m_thread = nullptr;
-      self->setBusy(false);
-      self->m_progress->setRange(0, 1);
-      self->m_progress->setValue(ok ? 1 : 0);
-      self->m_status->setText(ok ? message : tr("Export stopped: %1 (nothing partial was left)").arg(message));
-      emit self->exportFinished(ok, message);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        self,
+        [self, ok, message] {
+          if (!self) return;
+          self->m_thread->wait();
+          self->m_thread->deleteLater();
+          self->m_thread = nullptr;
+          self->setBusy(false);
+          self->m_progress->setRange(0, 1);
+          self->m_progress->setValue(ok ? 1 : 0);
+          self->m_status->setText(ok ? message : tr("Export stopped: %1 (nothing partial was left)").arg(message));
+          emit self->exportFinished(ok, message);
+        },
+        Qt::QueuedConnection);
   });
   m_thread->start();
 }

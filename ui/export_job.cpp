@@ -1,8 +1,8 @@
 #include "export_job.h"
 
 #include <onestep/error.h>
-#include <onestep/sampling.h>
 #include <onestep/samples.h>
+#include <onestep/sampling.h>
 #include <onestep/timelapse.h>
 
 #include <QDir>
@@ -29,7 +29,8 @@ ExportReport runExport(const ExportRequest& r, const std::function<void(qint64, 
   if (!wantSamples && r.timelapse.isEmpty()) throw onestep::Error("export: choose at least one output");
   for (const QString& out : {r.pngFolder, r.gridPng, r.npz, r.timelapse})
     if (!out.isEmpty() && QFileInfo::exists(out))
-      throw onestep::Error("export: '" + out.toStdString() + "' exists already (choose a new name; nothing is overwritten)");
+      throw onestep::Error("export: '" + out.toStdString() +
+                           "' exists already (choose a new name; nothing is overwritten)");
   if (!r.gridPng.isEmpty() && !r.gridPng.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
     throw onestep::Error("export: the grid file '" + r.gridPng.toStdString() + "' must end in .png");
   if (!r.npz.isEmpty() && !r.npz.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))

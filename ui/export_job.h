@@ -10,23 +10,23 @@
 #include <functional>
 
 struct ExportRequest {
-  QString model;            // run directory, checkpoint or TorchScript file
-  int count = 64;           // samples
-  quint64 seed = 0;         // the same seed as `onestep sample --seed`
-  int steps = 0;            // generator steps (consistency models 1 or 2) or sampler steps (teachers); 0 = default
-  int classLabel = -1;      // conditional models; -1 = random classes
+  QString model;        // run directory, checkpoint or TorchScript file
+  int count = 64;       // samples
+  quint64 seed = 0;     // the same seed as `onestep sample --seed`
+  int steps = 0;        // generator steps (consistency models 1 or 2) or sampler steps (teachers); 0 = default
+  int classLabel = -1;  // conditional models; -1 = random classes
   QString device = QStringLiteral("auto");
-  QString pngFolder;        // one PNG per sample (empty = none); images only
-  QString gridPng;          // a grid of the first 100 samples (a scatter plot for points)
-  QString npz;              // all samples
-  QString timelapse;        // *.gif or *.avi of the run's snapshots (a run directory only)
+  QString pngFolder;  // one PNG per sample (empty = none); images only
+  QString gridPng;    // a grid of the first 100 samples (a scatter plot for points)
+  QString npz;        // all samples
+  QString timelapse;  // *.gif or *.avi of the run's snapshots (a run directory only)
   double fps = 8.0;
 };
 
 struct ExportReport {
-  QStringList written;      // every file or folder written, in order
-  int nfe = 0;              // network evaluations per sample
-  double seconds = 0;       // wall time
+  QStringList written;  // every file or folder written, in order
+  int nfe = 0;          // network evaluations per sample
+  double seconds = 0;   // wall time
 };
 
 // progress(done, total, what): called as the work advances; shouldStop: polled often, true cancels.

@@ -106,7 +106,10 @@ void FieldCanvas::paintEvent(QPaintEvent*) {
         for (int b = 0; b < (pass ? m_rows : m_cols); ++b) {
           const int k = pass ? b * m_cols + a : a * m_cols + b;
           const QPointF q = toPixel(m_grid[2 * k], m_grid[2 * k + 1]);
-          if (b == 0) path.moveTo(q); else path.lineTo(q);
+          if (b == 0)
+            path.moveTo(q);
+          else
+            path.lineTo(q);
         }
         p.drawPath(path);
       }

@@ -23,7 +23,9 @@ class FieldCanvas : public QWidget {
   void setField(const QString& layer, const QVector<float>& at, const QVector<float>& direction);
   void setGrid(const QVector<float>& xy, int rows, int cols);
   void setVisibleLayer(const QString& layer, bool visible);
-  bool hasLayer(const QString& layer) const { return m_points.contains(layer) || m_fields.contains(layer) || (layer == QLatin1String("map") && !m_grid.isEmpty()); }
+  bool hasLayer(const QString& layer) const {
+    return m_points.contains(layer) || m_fields.contains(layer) || (layer == QLatin1String("map") && !m_grid.isEmpty());
+  }
 
  protected:
   void paintEvent(QPaintEvent* event) override;

@@ -229,7 +229,8 @@ bool LatentView::loadLatent(const QString& path, QString* error) {
     return false;
   }
   if (!m_a.isEmpty() && values.size() != m_a.size()) {
-    *error = tr("'%1' holds a latent of %2 values; this generator takes %3").arg(path).arg(values.size()).arg(m_a.size());
+    *error =
+        tr("'%1' holds a latent of %2 values; this generator takes %3").arg(path).arg(values.size()).arg(m_a.size());
     return false;
   }
   m_loaded.clear();
@@ -294,8 +295,8 @@ void LatentView::onReply(const ModelReply& reply) {
     p.setBrush(QColor(214, 39, 40));
     p.drawEllipse(QPointF((x / extent + 1) * 0.5 * size, (1 - (y / extent + 1) * 0.5) * size), 8, 8);
   }
-  m_view->setPixmap(QPixmap::fromImage(image).scaled(m_view->size(), Qt::KeepAspectRatio,
-                                                     m_info.points ? Qt::SmoothTransformation : Qt::FastTransformation));
+  m_view->setPixmap(QPixmap::fromImage(image).scaled(
+      m_view->size(), Qt::KeepAspectRatio, m_info.points ? Qt::SmoothTransformation : Qt::FastTransformation));
   m_caption->setText(tr("%1 · iteration %2 · %3 NFE · %4 ms · latent of %5 values")
                          .arg(QString::fromStdString(m_info.method).toUpper())
                          .arg(m_info.iteration)

@@ -34,7 +34,7 @@ class LatentView : public QWidget {
   QSlider* interpolationSlider() const { return m_mix; }
 
  signals:
-  void updated();  // a reply was drawn
+  void updated();                       // a reply was drawn
   void failed(const QString& message);  // an engine error answered a request (the window shows a dialog)
 
  private:

@@ -2,11 +2,11 @@
 
 #include "compare_view.h"
 #include "curves_panel.h"
-#include "setup_panel.h"
 #include "export_dialog.h"
 #include "field_view.h"
 #include "latent_view.h"
 #include "methods.h"
+#include "setup_panel.h"
 #include "shipped.h"
 
 #include <onestep/config.h>
@@ -18,8 +18,8 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QCloseEvent>
 #include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
@@ -45,8 +45,8 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
-#include <QToolButton>
 #include <QToolBar>
+#include <QToolButton>
 #include <QToolTip>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -78,7 +78,10 @@ QLabel* makeValueLabel(const QString& text, const QString& objectName) {
 
 QString durationText(double seconds) {
   const int s = static_cast<int>(seconds);
-  return QStringLiteral("%1:%2:%3").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+  return QStringLiteral("%1:%2:%3")
+      .arg(s / 3600)
+      .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
+      .arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
 }  // namespace
@@ -114,7 +117,8 @@ MainWindow::MainWindow(const EngineInfo& engine, QWidget* parent) : QMainWindow(
   });
   connect(m_worker, &RunWorker::settingsApplied, this,
           [this](const QString& text) { statusBar()->showMessage(tr("applied %1").arg(text), 4000); });
-  connect(m_worker, &RunWorker::settingsRejected, this, [this](const QStringList& keys) { m_setup->rejectSettings(keys); });
+  connect(m_worker, &RunWorker::settingsRejected, this,
+          [this](const QStringList& keys) { m_setup->rejectSettings(keys); });
   m_thread.start();
   m_modelWorker = new ModelWorker;
   m_modelWorker->moveToThread(&m_modelThread);
@@ -228,7 +232,8 @@ QWidget* MainWindow::createCentralArea() {
   connect(m_curves, &CurvesPanel::failed, this, &MainWindow::reportError);
   connect(m_curves, &CurvesPanel::iterationClicked, this, [this](qint64 iteration) {
     if (m_samples->showIteration(iteration))
-      statusBar()->showMessage(tr("samples of iteration %1 (from the history; Live returns)").arg(m_samples->shownIteration()), 4000);
+      statusBar()->showMessage(
+          tr("samples of iteration %1 (from the history; Live returns)").arg(m_samples->shownIteration()), 4000);
   });
   plots->addTab(m_curves, tr("Curves"));
 
@@ -300,7 +305,8 @@ QWidget* MainWindow::createEnginePanel() {
 }
 
 void MainWindow::createStatusBar() {
-  m_statusLabel = new QLabel(tr("engine %1 · device %2 · %3").arg(m_engine.version, m_engine.device, threadsText(m_engine.threads)));
+  m_statusLabel = new QLabel(
+      tr("engine %1 · device %2 · %3").arg(m_engine.version, m_engine.device, threadsText(m_engine.threads)));
   m_statusLabel->setObjectName(QStringLiteral("statusEngineLabel"));
   m_runStatusLabel = new QLabel(tr("no run"));
   m_runStatusLabel->setObjectName(QStringLiteral("statusRunLabel"));
@@ -483,10 +489,12 @@ void MainWindow::onFinished(qint64 iteration, bool stopped) {
   if (m_failedAt && *m_failedAt < 0)
     m_runStatusLabel->setText(tr("not started (see the error)"));
   else if (m_failedAt)  // train() checkpointed what the run had reached; Start resumes it with the edited rows
-    m_runStatusLabel->setText(
-        tr("failed at iteration %1 · edit the settings, then Start continues the run · %2").arg(*m_failedAt).arg(m_runDir));
+    m_runStatusLabel->setText(tr("failed at iteration %1 · edit the settings, then Start continues the run · %2")
+                                  .arg(*m_failedAt)
+                                  .arg(m_runDir));
   else
-    m_runStatusLabel->setText(tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
+    m_runStatusLabel->setText(
+        tr("%1 at iteration %2 · %3").arg(stopped ? tr("stopped") : tr("finished")).arg(iteration).arg(m_runDir));
   if (!m_runDir.isEmpty() && onestep::isRunDirectory(m_runDir.toStdString())) m_resumeDir = m_runDir;
   refreshViews(true);
   emit runFinished(iteration, stopped);
@@ -503,9 +511,12 @@ void MainWindow::restoreSettings() {
       box->setChecked(settings.value(layout + QLatin1String(name), false).toBool());
   const QString prefix = QString::fromLatin1(kSetupKey);
   if (settings.contains(prefix + QStringLiteral("data")))
-    setSetup(settings.value(prefix + QStringLiteral("data")).toString(), settings.value(prefix + QStringLiteral("method")).toString(),
-             settings.value(prefix + QStringLiteral("teacher")).toString(), settings.value(prefix + QStringLiteral("steps")).toInt(),
-             settings.value(prefix + QStringLiteral("seed")).toInt(), settings.value(prefix + QStringLiteral("runDir")).toString());
+    setSetup(settings.value(prefix + QStringLiteral("data")).toString(),
+             settings.value(prefix + QStringLiteral("method")).toString(),
+             settings.value(prefix + QStringLiteral("teacher")).toString(),
+             settings.value(prefix + QStringLiteral("steps")).toInt(),
+             settings.value(prefix + QStringLiteral("seed")).toInt(),
+             settings.value(prefix + QStringLiteral("runDir")).toString());
   else  // the first start: Fashion-MNIST with SiD, its shipped generator in the model views
     setSetup(QStringLiteral("fashion-mnist"), QStringLiteral("sid"), QString(), m_setup->steps(), 0, m_setup->runDir());
   showShippedGenerator();
@@ -533,7 +544,8 @@ void MainWindow::saveSettings() const {
   settings.setValue(layout + QStringLiteral("splitter"), m_mainSplitter->saveState());
   settings.setValue(layout + QStringLiteral("view"), m_views->currentIndex());
   for (const char* name : kLayoutChecks)
-    if (auto* box = findChild<QCheckBox*>(QLatin1String(name))) settings.setValue(layout + QLatin1String(name), box->isChecked());
+    if (auto* box = findChild<QCheckBox*>(QLatin1String(name)))
+      settings.setValue(layout + QLatin1String(name), box->isChecked());
 }
 
 QString MainWindow::aboutText() const {

@@ -81,7 +81,7 @@ class MainWindow : public QMainWindow {
   QString aboutText() const;
 
  public slots:
-  void startRun();                          // from the setup panel (a new run in the run directory)
+  void startRun();                            // from the setup panel (a new run in the run directory)
   void openRunDirectory(const QString& dir);  // replays metrics.jsonl and resumes the run on Start
   void togglePause();
   void singleStep();
@@ -110,7 +110,7 @@ class MainWindow : public QMainWindow {
  signals:
   void runFinished(qint64 iteration, bool stopped);  // the worker's run ended (after the window updated)
   void runFailed(const QString& message);
-  void requestStart(const RunRequest& request);      // to the worker thread
+  void requestStart(const RunRequest& request);  // to the worker thread
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -150,8 +150,8 @@ class MainWindow : public QMainWindow {
   QTimer* m_followTimer = nullptr;  // while a model view is shown during a run: a checkpoint every 2 s
   bool m_running = false;
   QString m_runDir;
-  QString m_resumeDir;  // set by openRunDirectory: Start resumes it
-  QString m_shownModel;  // the shipped generator (or teacher) of the setup, shown while there is no run
+  QString m_resumeDir;               // set by openRunDirectory: Start resumes it
+  QString m_shownModel;              // the shipped generator (or teacher) of the setup, shown while there is no run
   std::optional<qint64> m_failedAt;  // the run ended on an error at this iteration (-1: never started)
   QString m_device;
   std::function<void(const QString&)> m_errorReporter;
@@ -159,7 +159,7 @@ class MainWindow : public QMainWindow {
   SetupPanel* m_setup = nullptr;
   QAction* m_openAction = nullptr;
   QSplitter* m_mainSplitter = nullptr;
-  QStringList m_openErrors;             // messages whose dialog is showing
+  QStringList m_openErrors;  // messages whose dialog is showing
   QLabel* m_versionLabel = nullptr;
   QLabel* m_torchLabel = nullptr;
   QLabel* m_deviceLabel = nullptr;
@@ -175,5 +175,5 @@ class MainWindow : public QMainWindow {
   QAction* m_checkpointAction = nullptr;
   ExportDialog* m_exportDialog = nullptr;
   QImage m_lastPreview;
-  double m_lastElapsed = 0;    // the run's wall time at its latest progress report
+  double m_lastElapsed = 0;  // the run's wall time at its latest progress report
 };

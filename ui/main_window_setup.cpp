@@ -4,8 +4,8 @@
 
 #include <onestep/methods.h>
 
-#include <QStatusBar>
 #include <QLabel>
+#include <QStatusBar>
 
 #include "setup_panel.h"
 
@@ -15,8 +15,9 @@ QWidget* MainWindow::createSetupPanel() {
   connect(m_setup, &SetupPanel::dataChanged, this, [this] { showShippedGenerator(); });
   connect(m_setup, &SetupPanel::methodChanged, this, [this] { showShippedGenerator(); });
   connect(m_setup, &SetupPanel::shippedChosen, this, &MainWindow::openShipped);
-  connect(m_setup, &SetupPanel::settingEdited, this,
-          [this](const QString& key, const QString& value) { m_worker->requestSettings({{key, value}}); });
+  connect(m_setup, &SetupPanel::settingEdited, this, [this](const QString& key, const QString& value) {
+    m_worker->requestSettings({{key, value}});
+  });
   return m_setup;
 }
 
@@ -67,4 +68,6 @@ void MainWindow::setSetup(const QString& data, const QString& method, const QStr
   m_resumeDir.clear();  // a new setup means a new run
 }
 
-bool MainWindow::setSettingValue(const QString& key, const QString& value) { return m_setup->setSettingValue(key, value); }
+bool MainWindow::setSettingValue(const QString& key, const QString& value) {
+  return m_setup->setSettingValue(key, value);
+}

@@ -15,9 +15,10 @@
 QImage sampleSetImage(const onestep::SampleSet& s, int size) {
   const int n = static_cast<int>(s.count());
   if (s.kind == onestep::SampleSet::Kind::Points)
-    return samplesToImage(QVector<float>(s.points.begin(), s.points.end()), static_cast<int>(s.shape[1]), {}, n, 0, 0, 0,
-                          size);
-  return samplesToImage({}, 0, QByteArray(reinterpret_cast<const char*>(s.pixels.data()), static_cast<int>(s.pixels.size())),
+    return samplesToImage(QVector<float>(s.points.begin(), s.points.end()), static_cast<int>(s.shape[1]), {}, n, 0, 0,
+                          0, size);
+  return samplesToImage({}, 0,
+                        QByteArray(reinterpret_cast<const char*>(s.pixels.data()), static_cast<int>(s.pixels.size())),
                         n, static_cast<int>(s.shape[1]), static_cast<int>(s.shape[2]), static_cast<int>(s.shape[3]));
 }
 
@@ -154,7 +155,8 @@ ModelReply ModelWorker::handle(const ModelRequest& r) {
       break;
     }
     case ModelRequest::Kind::Field: {
-      const auto d = m.denoiseDirection(r.field.toStdString(), std::vector<float>(r.points.begin(), r.points.end()), r.sigma);
+      const auto d =
+          m.denoiseDirection(r.field.toStdString(), std::vector<float>(r.points.begin(), r.points.end()), r.sigma);
       reply.field = QVector<float>(d.begin(), d.end());
       break;
     }

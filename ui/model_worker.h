@@ -20,9 +20,9 @@
 struct ModelRequest {
   enum class Kind { Info, Generate, Field, Sweep, Data };
   Kind kind = Kind::Generate;
-  QString channel;             // e.g. "compare.teacher", "latent"
-  QString model;               // run directory, checkpoint or TorchScript file
-  bool reload = false;         // reopen the model (its run wrote a newer checkpoint)
+  QString channel;      // e.g. "compare.teacher", "latent"
+  QString model;        // run directory, checkpoint or TorchScript file
+  bool reload = false;  // reopen the model (its run wrote a newer checkpoint)
   // Info: also the input noise of sample 0 for each of these seeds (the latent explorer's directions).
   QVector<quint64> noiseSeeds;
   // Data: n points drawn from this data spec with `seed` (the model is not needed).
@@ -32,9 +32,9 @@ struct ModelRequest {
   QVector<float> noise;
   quint64 seed = 0;
   QVector<qint64> labels;
-  QString sampler;             // teachers: "heun" | "euler" ("" = the run's; Sweep: heun)
-  int steps = 0;               // teachers: schedule steps; generators: 1 or 2; 0 = default
-  bool keepDenoised = false;   // teachers: the denoised image after every step
+  QString sampler;            // teachers: "heun" | "euler" ("" = the run's; Sweep: heun)
+  int steps = 0;              // teachers: schedule steps; generators: 1 or 2; 0 = default
+  bool keepDenoised = false;  // teachers: the denoised image after every step
   // Field: D(x; sigma) - x of a denoiser ("teacher", "fake_score") at 2-D points.
   QString field;
   QVector<float> points;
@@ -44,7 +44,7 @@ struct ModelRequest {
   QString teacherModel;
   QVector<int> nfe;
   int count = 1000;
-  quint64 id = 0;              // set by ModelWorker::post
+  quint64 id = 0;  // set by ModelWorker::post
 };
 Q_DECLARE_METATYPE(ModelRequest)
 
@@ -52,17 +52,17 @@ struct ModelReply {
   quint64 id = 0;
   QString channel;
   bool ok = false;
-  QString error;               // one readable line when !ok
-  onestep::ModelInfo info;     // of the model asked
-  QImage image;                // samples as a grid (images) or scatter plot (points)
+  QString error;                   // one readable line when !ok
+  onestep::ModelInfo info;         // of the model asked
+  QImage image;                    // samples as a grid (images) or scatter plot (points)
   QVector<QVector<float>> noises;  // Info: one per noiseSeeds entry
-  QVector<float> outputs;      // points: the raw outputs [n * dim] (Generate and Data)
+  QVector<float> outputs;          // points: the raw outputs [n * dim] (Generate and Data)
   int dim = 0;
-  QVector<QImage> strip;       // keepDenoised: the first sample's denoised image after each step
-  QVector<double> sigmas;      // the noise level of each strip image
+  QVector<QImage> strip;   // keepDenoised: the first sample's denoised image after each step
+  QVector<double> sigmas;  // the noise level of each strip image
   int nfe = 0;
   double msPerImage = 0;
-  QVector<float> field;        // Field: directions [n * 2]
+  QVector<float> field;           // Field: directions [n * 2]
   QVector<QPointF> teacherCurve;  // Sweep: (NFE, FID or energy distance)
   QPointF generatorPoint;         // Sweep: the generator's (NFE, value)
   QString metric;                 // Sweep: "FID" or "energy distance"

@@ -24,8 +24,10 @@ QMap<QString, double> toQMap(const std::map<std::string, double>& values) {
 QImage previewImage(const onestep::SampleSet& s) {
   const int n = static_cast<int>(s.count());
   if (s.kind == onestep::SampleSet::Kind::Points)
-    return samplesToImage(QVector<float>(s.points.begin(), s.points.end()), static_cast<int>(s.shape[1]), {}, n, 0, 0, 0);
-  return samplesToImage({}, 0, QByteArray(reinterpret_cast<const char*>(s.pixels.data()), static_cast<int>(s.pixels.size())),
+    return samplesToImage(QVector<float>(s.points.begin(), s.points.end()), static_cast<int>(s.shape[1]), {}, n, 0, 0,
+                          0);
+  return samplesToImage({}, 0,
+                        QByteArray(reinterpret_cast<const char*>(s.pixels.data()), static_cast<int>(s.pixels.size())),
                         n, static_cast<int>(s.shape[1]), static_cast<int>(s.shape[2]), static_cast<int>(s.shape[3]));
 }
 
@@ -88,7 +90,8 @@ void RunWorker::start(const RunRequest& request) {
     onestep::RunSetup setup;
     setup.dir = request.dir.toStdString();
     setup.opening = request.resume ? onestep::RunOpening::Resume : onestep::RunOpening::New;
-    for (const auto& kv : request.settings) setup.settings.emplace_back(kv.first.toStdString(), kv.second.toStdString());
+    for (const auto& kv : request.settings)
+      setup.settings.emplace_back(kv.first.toStdString(), kv.second.toStdString());
     run = onestep::Run::open(setup);
   } catch (const std::exception& e) {
     emit failed(QString::fromLocal8Bit(e.what()));
@@ -147,7 +150,8 @@ void RunWorker::start(const RunRequest& request) {
           emit failed(QStringLiteral("settings not applied: %1").arg(QString::fromLocal8Bit(e.what())));
         }
       }
-      if (m_checkpoint.exchange(false)) emit message(QStringLiteral("checkpoint %1").arg(QString::fromStdString(run->saveCheckpoint())));
+      if (m_checkpoint.exchange(false))
+        emit message(QStringLiteral("checkpoint %1").arg(QString::fromStdString(run->saveCheckpoint())));
       if (m_stop.load()) return true;
       if (!m_paused.load()) return false;
       if (m_singleSteps.load() > 0) {

@@ -17,9 +17,9 @@
 
 // What to start: a new run (dir + settings) or an existing run directory to resume.
 struct RunRequest {
-  QString dir;                                   // run directory
-  bool resume = false;                           // continue the run in dir (settings then override)
-  QVector<QPair<QString, QString>> settings;     // "key" → "value", as `onestep ... --set key=value`
+  QString dir;                                // run directory
+  bool resume = false;                        // continue the run in dir (settings then override)
+  QVector<QPair<QString, QString>> settings;  // "key" → "value", as `onestep ... --set key=value`
 };
 Q_DECLARE_METATYPE(RunRequest)
 

@@ -22,13 +22,12 @@
 #include "model_worker.h"
 #include "shipped.h"
 
-void printScriptError(const QString& message) {
-  std::fprintf(stderr, "onestep-studio: %s\n", qPrintable(message));
-}
+void printScriptError(const QString& message) { std::fprintf(stderr, "onestep-studio: %s\n", qPrintable(message)); }
 
 bool writeScreenshot(QWidget& window, const QString& path) {
   if (window.grab().save(path, "PNG")) return true;
-  printScriptError(QStringLiteral("cannot write the screenshot to '%1' (does the folder exist and is it writable?)").arg(path));
+  printScriptError(
+      QStringLiteral("cannot write the screenshot to '%1' (does the folder exist and is it writable?)").arg(path));
   return false;
 }
 
@@ -55,11 +54,14 @@ void grabView(MainWindow& window, const QString& name, const QString& screenshot
   QObject::connect(window.modelWorker(), &ModelWorker::replied, quiet, [quiet] { quiet->start(); });
   if (name == QLatin1String("latent")) {
     // Somewhere between the two seeds, a little along the first direction, as a user would leave it.
-    QTimer::singleShot(1500, window.latentView(), [&window] { window.latentView()->interpolationSlider()->setValue(400); });
+    QTimer::singleShot(1500, window.latentView(),
+                       [&window] { window.latentView()->interpolationSlider()->setValue(400); });
   }
   // The first answer may take a while (the model loads): the quiet period counts from it, with a long fallback.
   quiet->setInterval(4000);
-  QTimer::singleShot(120000, quiet, [quiet] { if (!quiet->isActive()) quiet->start(); });
+  QTimer::singleShot(120000, quiet, [quiet] {
+    if (!quiet->isActive()) quiet->start();
+  });
 }
 
 namespace {
@@ -71,8 +73,13 @@ namespace {
 class Demo : public QObject {
  public:
   Demo(MainWindow& window, QString spec, QString method, int steps, QString teacher, QString screenshot, QString view)
-      : m_window(window), m_spec(std::move(spec)), m_method(std::move(method)), m_steps(steps),
-        m_teacher(std::move(teacher)), m_screenshot(std::move(screenshot)), m_view(std::move(view)) {
+      : m_window(window),
+        m_spec(std::move(spec)),
+        m_method(std::move(method)),
+        m_steps(steps),
+        m_teacher(std::move(teacher)),
+        m_screenshot(std::move(screenshot)),
+        m_view(std::move(view)) {
     m_window.setErrorReporter([](const QString& message) {
       printScriptError(message);
       QApplication::exit(1);
@@ -90,8 +97,9 @@ class Demo : public QObject {
     if (needsTeacher && m_teacher.isEmpty()) m_teacher = shippedTeacherFor(m_spec);
     if (needsTeacher && m_teacher.isEmpty()) {
       if (!m_spec.startsWith(QLatin1String("toy:"))) {
-        printScriptError(QStringLiteral("--demo %1 --method %2: no teacher is shipped for this data; give --teacher PATH")
-                       .arg(m_spec, m_method));
+        printScriptError(
+            QStringLiteral("--demo %1 --method %2: no teacher is shipped for this data; give --teacher PATH")
+                .arg(m_spec, m_method));
         QApplication::exit(1);
         return;
       }

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-#include <QDir>
 #include <QComboBox>
+#include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -92,7 +92,8 @@ SetupPanel::SetupPanel(const QString& autoDevice, QWidget* parent) : QGroupBox(t
       if (m.kind != kind) continue;
       if (first) shippedMenu->addSection(kind == QLatin1String("teacher") ? tr("Teachers") : tr("One-step generators"));
       first = false;
-      shippedMenu->addAction(QStringLiteral("%1  —  %2").arg(m.name, m.figure), this, [this, m] { emit shippedChosen(m); });
+      shippedMenu->addAction(QStringLiteral("%1  —  %2").arg(m.name, m.figure), this,
+                             [this, m] { emit shippedChosen(m); });
     }
   }
   shipped->setMenu(shippedMenu);
@@ -146,10 +147,10 @@ SetupPanel::SetupPanel(const QString& autoDevice, QWidget* parent) : QGroupBox(t
   layout->addWidget(m_settingHelp);
   connect(m_settingsTable, &QTableWidget::currentCellChanged, this, [this](int row) {
     const QTableWidgetItem* key = row >= 0 ? m_settingsTable->item(row, 0) : nullptr;
-    m_settingHelp->setText(key ? tr("<b>%1</b>: %2 (default %3)")
-                                     .arg(key->text(), key->toolTip().toHtmlEscaped(),
-                                          key->data(Qt::UserRole).toString().toHtmlEscaped())
-                               : tr("Select a setting to see what it does."));
+    m_settingHelp->setText(
+        key ? tr("<b>%1</b>: %2 (default %3)")
+                  .arg(key->text(), key->toolTip().toHtmlEscaped(), key->data(Qt::UserRole).toString().toHtmlEscaped())
+            : tr("Select a setting to see what it does."));
   });
   connect(m_settingsTable, &QTableWidget::cellChanged, this, &SetupPanel::onSettingEdited);
   connect(m_dataCombo, &QComboBox::currentTextChanged, this, [this](const QString& data) {
@@ -172,7 +173,6 @@ SetupPanel::SetupPanel(const QString& autoDevice, QWidget* parent) : QGroupBox(t
   });
   fillSettings();
 }
-
 
 QString SetupPanel::data() const { return m_dataCombo->currentText().trimmed(); }
 QString SetupPanel::method() const { return m_methodCombo->currentData().toString(); }
@@ -286,7 +286,8 @@ void SetupPanel::fillSettings(const onestep::RunConfig* config) {
 QString SetupPanel::settingText(int row) const {
   const QTableWidgetItem* item = m_settingsTable->item(row, 1);
   const QVariant autoText = item->data(kAutoTextRole);
-  return autoText.isValid() && item->text() == autoText.toString() ? item->data(kRawValueRole).toString() : item->text();
+  return autoText.isValid() && item->text() == autoText.toString() ? item->data(kRawValueRole).toString()
+                                                                   : item->text();
 }
 
 void SetupPanel::onSettingEdited(int row, int column) {
@@ -294,7 +295,7 @@ void SetupPanel::onSettingEdited(int row, int column) {
   auto* item = m_settingsTable->item(row, 1);
   if (item->text() == item->data(Qt::UserRole).toString()) return;
   emit settingEdited(m_settingsTable->item(row, 0)->text(), settingText(row));
-  m_fillingSettings = true;  // setData emits cellChanged too
+  m_fillingSettings = true;                                   // setData emits cellChanged too
   item->setData(Qt::UserRole + 1, item->data(Qt::UserRole));  // restored if the engine refuses the value
   item->setData(Qt::UserRole, item->text());
   m_fillingSettings = false;
@@ -332,4 +333,3 @@ bool SetupPanel::setSettingValue(const QString& key, const QString& value) {
   }
   return false;
 }
-

@@ -32,8 +32,8 @@ class SetupPanel : public QGroupBox {
   QString teacher() const;  // the teacher path or shipped file, trimmed
   int steps() const;
   int seed() const;
-  QString device() const;   // "auto", "cpu", "cuda:N"
-  QString runDir() const;   // trimmed
+  QString device() const;  // "auto", "cpu", "cuda:N"
+  QString runDir() const;  // trimmed
 
   // Fills the setup (the teacher: the data's shipped one when empty).
   void setSetup(const QString& data, const QString& method, const QString& teacher, int steps, int seed,
@@ -61,9 +61,9 @@ class SetupPanel : public QGroupBox {
   void rejectSettings(const QStringList& keys);
 
  signals:
-  void dataChanged(const QString& data);      // the user or setSetup changed the data
-  void methodChanged(const QString& method);  // likewise the method
-  void shippedChosen(const ShippedEntry& model);  // a model of the Shipped menu
+  void dataChanged(const QString& data);                         // the user or setSetup changed the data
+  void methodChanged(const QString& method);                     // likewise the method
+  void shippedChosen(const ShippedEntry& model);                 // a model of the Shipped menu
   void settingEdited(const QString& key, const QString& value);  // a live edit, for the running run
 
  private:

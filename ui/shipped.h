@@ -6,12 +6,12 @@
 #include <QVector>
 
 struct ShippedEntry {
-  QString name;     // "fashion-mnist", "fashion-mnist-sid"
-  QString kind;     // "teacher" | "generator"
-  QString method;   // "teacher", "sid", "ect", "sct", "smm"
-  QString data;     // the data spec it models, e.g. "toy:8gaussians"
-  QString path;     // the .pt file
-  QString figure;   // its recorded figure, e.g. "FID 5.59 at 35 NFE"
+  QString name;    // "fashion-mnist", "fashion-mnist-sid"
+  QString kind;    // "teacher" | "generator"
+  QString method;  // "teacher", "sid", "ect", "sct", "smm"
+  QString data;    // the data spec it models, e.g. "toy:8gaussians"
+  QString path;    // the .pt file
+  QString figure;  // its recorded figure, e.g. "FID 5.59 at 35 NFE"
 };
 
 // The models folder (see onestep::shippedModelsDir); empty when none exists.

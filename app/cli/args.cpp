@@ -37,8 +37,7 @@ Args::Args(const CommandSpec& spec, const std::vector<std::string>& argv) : m_sp
     if (!opt->repeat && m_values.count(name)) throw UsageError("option --" + name + " given twice");
     m_values[name].push_back(value);
   }
-  if (!m_help && m_positional.size() != spec.positional.size() &&
-      !(spec.positionalOptional && m_positional.empty())) {
+  if (!m_help && m_positional.size() != spec.positional.size() && !(spec.positionalOptional && m_positional.empty())) {
     std::string want;
     for (const auto& p : spec.positional) want += " " + p;
     throw UsageError("'" + spec.name + "' takes " + std::to_string(spec.positional.size()) + " argument(s):" +

@@ -9,21 +9,21 @@ namespace onestep::cli {
 
 // One option of a command.
 struct OptionSpec {
-  std::string name;      // without dashes, e.g. "steps"
-  std::string value;     // placeholder for the value ("N"); empty for a flag
-  std::string help;      // one line
-  bool repeat = false;   // may be given several times (--set a=1 --set b=2)
+  std::string name;     // without dashes, e.g. "steps"
+  std::string value;    // placeholder for the value ("N"); empty for a flag
+  std::string help;     // one line
+  bool repeat = false;  // may be given several times (--set a=1 --set b=2)
 };
 
 // A command's syntax, for parsing and for --help.
 struct CommandSpec {
-  std::string name;                    // "train-teacher"
-  std::string synopsis;                // "--data SPEC --out RUN_DIR [options]"
-  std::string summary;                 // one line
-  std::vector<OptionSpec> options;     // besides --help
-  std::vector<std::string> positional; // names of positional arguments
-  bool positionalOptional = false;     // the positionals may all be left out
-  std::string examples;                // lines shown after the options
+  std::string name;                     // "train-teacher"
+  std::string synopsis;                 // "--data SPEC --out RUN_DIR [options]"
+  std::string summary;                  // one line
+  std::vector<OptionSpec> options;      // besides --help
+  std::vector<std::string> positional;  // names of positional arguments
+  bool positionalOptional = false;      // the positionals may all be left out
+  std::string examples;                 // lines shown after the options
 };
 
 // Thrown for malformed command lines; main prints it with the usage line.

@@ -19,7 +19,8 @@ void printUsage(FILE* to) {
     std::string summary = c.spec.summary.substr(0, c.spec.summary.find('\n'));
     std::fprintf(to, "  %-15s %s\n", c.spec.name.c_str(), summary.c_str());
   }
-  std::fprintf(to, "  %-15s %s\n", "version", "print the engine and LibTorch versions, the default device and every device");
+  std::fprintf(to, "  %-15s %s\n", "version",
+               "print the engine and LibTorch versions, the default device and every device");
 }
 
 }  // namespace
@@ -69,9 +70,9 @@ std::vector<Command> commands() {
   for (auto family : {trainingCommands(), sampleCommands(), metricCommands(), std::vector<Command>{modelsCommand()}})
     std::move(family.begin(), family.end(), std::back_inserter(all));
   // The order of the top-level help: a user's path from data to a trained, measured and shipped model.
-  static const char* const kOrder[] = {"data",      "train-teacher",  "distill",   "sample",    "info",
-                                       "energy",    "fid",            "fid-stats", "train-features",
-                                       "sweep-nfe", "timelapse",      "export",    "models"};
+  static const char* const kOrder[] = {"data",      "train-teacher", "distill",   "sample",         "info",
+                                       "energy",    "fid",           "fid-stats", "train-features", "sweep-nfe",
+                                       "timelapse", "export",        "models"};
   auto rank = [](const Command& c) {
     return std::find_if(std::begin(kOrder), std::end(kOrder), [&](const char* n) { return c.spec.name == n; }) -
            std::begin(kOrder);

@@ -29,10 +29,18 @@ int runModels(const Args& a) {
   if (a.has("json")) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& m : models)
-      rows.push_back({{"name", m.name}, {"kind", m.kind}, {"method", m.method}, {"data", m.data}, {"nfe", m.nfe},
-                      {"metric", m.metric}, {"value", m.value}, {"eval_n", m.evalN},
+      rows.push_back({{"name", m.name},
+                      {"kind", m.kind},
+                      {"method", m.method},
+                      {"data", m.data},
+                      {"nfe", m.nfe},
+                      {"metric", m.metric},
+                      {"value", m.value},
+                      {"eval_n", m.evalN},
                       {"value_10k", m.value10k > 0 ? nlohmann::json(m.value10k) : nlohmann::json(nullptr)},
-                      {"bytes", m.bytes}, {"file", m.file}, {"command", m.command}});
+                      {"bytes", m.bytes},
+                      {"file", m.file},
+                      {"command", m.command}});
     std::cout << nlohmann::json{{"dir", dir}, {"models", rows}}.dump(1) << "\n";
     return 0;
   }
@@ -45,26 +53,28 @@ int runModels(const Args& a) {
   for (const auto& m : models)
     std::printf("%-20s %-9s %-7s %-16s %4d %-26s %5lld KiB\n", m.name.c_str(), m.kind.c_str(), m.method.c_str(),
                 m.data.c_str(), m.nfe, figure(m).c_str(), static_cast<long long>(m.bytes / 1024));
-  std::printf("\nin %s; every --model and --teacher takes a NAME; `onestep models --json` gives the commands that made them\n",
-              dir.c_str());
+  std::printf(
+      "\nin %s; every --model and --teacher takes a NAME; `onestep models --json` gives the commands that made them\n",
+      dir.c_str());
   return 0;
 }
 
 }  // namespace
 
 Command modelsCommand() {
-  return {{"models",
-           "[--json]",
-           "List the shipped models: the names every --model and --teacher accepts (a path always wins over a name).\n"
-           "A teacher is named after its data (fashion-mnist, 8gaussians), a generator data-method (fashion-mnist-sid).\n"
-           "FID: built-in features against the test split; energy: energy distance to the data (models/README.md).",
-           {{"json", "", "one JSON object: the folder and a row per model with its figure and the command that made it"}},
-           {},
-           false,
-           "  onestep models\n"
-           "  onestep sample --model fashion-mnist-sid --n 64 --out g.png\n"
-           "  onestep distill --method sid --teacher fashion-mnist --data fashion-mnist --out runs/sid-fmnist\n"},
-          runModels};
+  return {
+      {"models",
+       "[--json]",
+       "List the shipped models: the names every --model and --teacher accepts (a path always wins over a name).\n"
+       "A teacher is named after its data (fashion-mnist, 8gaussians), a generator data-method (fashion-mnist-sid).\n"
+       "FID: built-in features against the test split; energy: energy distance to the data (models/README.md).",
+       {{"json", "", "one JSON object: the folder and a row per model with its figure and the command that made it"}},
+       {},
+       false,
+       "  onestep models\n"
+       "  onestep sample --model fashion-mnist-sid --n 64 --out g.png\n"
+       "  onestep distill --method sid --teacher fashion-mnist --data fashion-mnist --out runs/sid-fmnist\n"},
+      runModels};
 }
 
 }  // namespace onestep::cli

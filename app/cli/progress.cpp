@@ -7,8 +7,12 @@
 namespace onestep::cli {
 
 ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
-    : m_label(std::move(label)), m_total(total), m_enabled(enabled), m_tty(isatty(2) != 0),
-      m_start(std::chrono::steady_clock::now()), m_lastDraw(m_start - std::chrono::seconds(1)) {}
+    : m_label(std::move(label)),
+      m_total(total),
+      m_enabled(enabled),
+      m_tty(isatty(2) != 0),
+      m_start(std::chrono::steady_clock::now()),
+      m_lastDraw(m_start - std::chrono::seconds(1)) {}
 
 void ProgressBar::update(int64_t done, const std::string& extra) {
   if (!m_enabled || m_total <= 0) return;

@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli_common.h"
 #include "onestep/config.h"
 #include "onestep/error.h"
 #include "onestep/methods.h"
 #include "onestep/run.h"
 #include "onestep/run_dir.h"
 #include "onestep/runtime.h"
-#include "cli_common.h"
 #include "progress.h"
 
 namespace onestep::cli {
@@ -35,7 +35,8 @@ std::string methodLines() {
     if (m.oneStep()) width = std::max(width, m.name.size());
   std::string out;
   for (const auto& m : methods())
-    if (m.oneStep()) out += "  " + m.name + std::string(width + 2 - m.name.size(), ' ') + m.title + ": " + m.summary + "\n";
+    if (m.oneStep())
+      out += "  " + m.name + std::string(width + 2 - m.name.size(), ' ') + m.title + ": " + m.summary + "\n";
   return out;
 }
 
@@ -49,7 +50,6 @@ std::string formatLosses(const std::map<std::string, double>& losses) {
   }
   return s;
 }
-
 
 // Shared by train-teacher and distill: create or resume a run directory, then train it with a progress bar.
 int runTraining(const Args& a, const std::string& method) {
@@ -90,8 +90,8 @@ int runTraining(const Args& a, const std::string& method) {
   if (resumed)
     std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << run->config().steps << "\n";
   const auto& c = run->config();
-  std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device " << run->device()
-            << " · " << threads() << " threads → " << out << "\n";
+  std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device "
+            << run->device() << " · " << threads() << " threads → " << out << "\n";
 
   installInterruptHandler();
   ProgressBar bar("train", c.steps, !a.has("quiet"));
@@ -103,9 +103,9 @@ int runTraining(const Args& a, const std::string& method) {
     std::snprintf(rate, sizeof rate, "%.1f it/s", p.itPerSec);
     bar.update(p.iteration, rate + formatLosses(p.losses));
   };
-  const std::string resume =
-      "onestep " + (method == "teacher" ? std::string("train-teacher") : "distill --method " + method) + " --out " + out +
-      " --resume";
+  const std::string resume = "onestep " +
+                             (method == "teacher" ? std::string("train-teacher") : "distill --method " + method) +
+                             " --out " + out + " --resume";
   TrainSummary s;
   try {
     s = train(*run, cb);
@@ -121,11 +121,18 @@ int runTraining(const Args& a, const std::string& method) {
   }
   bar.finish();
   if (a.has("json")) {
-    std::cout << Json{{"out", out}, {"iteration", s.iteration}, {"stopped", s.stopped}, {"wall_s", s.wallSec},
-                      {"checkpoint", s.checkpoint}, {"losses", s.lastLosses},
+    std::cout << Json{{"out", out},
+                      {"iteration", s.iteration},
+                      {"stopped", s.stopped},
+                      {"wall_s", s.wallSec},
+                      {"checkpoint", s.checkpoint},
+                      {"losses", s.lastLosses},
                       {"best", s.bestIteration < 0 ? Json(nullptr)
-                                                   : Json{{"iteration", s.bestIteration}, {s.bestMetric, s.bestValue},
-                                                          {"checkpoint", s.bestCheckpoint}}}}.dump() << "\n";
+                                                   : Json{{"iteration", s.bestIteration},
+                                                          {s.bestMetric, s.bestValue},
+                                                          {"checkpoint", s.bestCheckpoint}}}}
+                     .dump()
+              << "\n";
   } else {
     std::cerr << (s.stopped ? "stopped" : "done") << " at iteration " << s.iteration << " after " << s.wallSec
               << " s; checkpoint " << s.checkpoint << "\n";
@@ -151,59 +158,63 @@ int runDistill(const Args& a) {
 
 std::vector<Command> trainingCommands() {
   return {
-      Command{{"train-teacher",
-        "--data SPEC --out RUN_DIR [options]",
-        "Train an EDM teacher denoiser into a run directory (config.json, metrics.jsonl, checkpoints/, snapshots/).\n"
-        "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it.",
-        {{"data", "SPEC", "data spec (default toy:8gaussians)"},
-         {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
-         {"steps", "N", "iterations in total (default 3000)"},
-         {"batch", "B", "samples per iteration (default: 512 points, 64 images)"},
-         {"lr", "LR", "Adam learning rate (default: 1e-3 MLP, 2e-4 UNet)"},
-         {"seed", "S", "seed of every noise source (default 0)"},
-         sharedOption("device"),
-         sharedOption("threads"),
-         {"config", "FILE", "JSON config file (see `onestep info --settings --json`)"},
-         {"set", "KEY=VALUE", "any setting, e.g. --set net.hidden=128 (repeatable)", true},
-         sharedOption("resume"),
-         sharedOption("quiet"),
-         sharedOption("json")},
-        {},
-        false,
-        "  onestep train-teacher --data toy:8gaussians --out runs/teacher-8g\n"
-        "  onestep train-teacher --data fashion-mnist --out runs/fmnist --steps 20000 --set net.class_cond=true\n"
-        "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"},
-       runTrainTeacher},
+      Command{
+          {"train-teacher",
+           "--data SPEC --out RUN_DIR [options]",
+           "Train an EDM teacher denoiser into a run directory (config.json, metrics.jsonl, checkpoints/, "
+           "snapshots/).\n"
+           "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it.",
+           {{"data", "SPEC", "data spec (default toy:8gaussians)"},
+            {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
+            {"steps", "N", "iterations in total (default 3000)"},
+            {"batch", "B", "samples per iteration (default: 512 points, 64 images)"},
+            {"lr", "LR", "Adam learning rate (default: 1e-3 MLP, 2e-4 UNet)"},
+            {"seed", "S", "seed of every noise source (default 0)"},
+            sharedOption("device"),
+            sharedOption("threads"),
+            {"config", "FILE", "JSON config file (see `onestep info --settings --json`)"},
+            {"set", "KEY=VALUE", "any setting, e.g. --set net.hidden=128 (repeatable)", true},
+            sharedOption("resume"),
+            sharedOption("quiet"),
+            sharedOption("json")},
+           {},
+           false,
+           "  onestep train-teacher --data toy:8gaussians --out runs/teacher-8g\n"
+           "  onestep train-teacher --data fashion-mnist --out runs/fmnist --steps 20000 --set net.class_cond=true\n"
+           "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"},
+          runTrainTeacher},
       Command{{"distill",
-        "--method " + methodNames(true, "|") + " [--teacher RUN_DIR|CHECKPOINT|FILE.pt] --data SPEC --out RUN_DIR [options]",
-        "Train a one-step generator in a run directory; sample it with `onestep sample` (1 step; 2 for " +
-            namesWhere([](const MethodInfo& m) { return m.maxSamplingSteps() >= 2; }) + ").\n" + methodLines() +
-            "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it, and\n"
-        "--resume --set KEY=VALUE changes a setting (e.g. a learning rate) from there on.",
-        {{"method", "NAME", methodNames(true)},
-         {"teacher", "PATH",
-          "the teacher (" + namesWhere([](const MethodInfo& m) { return m.needsTeacher; }) +
-              "): run directory, checkpoint or TorchScript denoiser"},
-         {"data", "SPEC", "data spec giving the sample shape (default toy:8gaussians)"},
-         {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
-         {"steps", "N", "iterations in total (default 3000)"},
-         {"batch", "B", "samples per iteration (default: 512 points, 64 images)"},
-         {"seed", "S", "seed of every noise source (default 0)"},
-         sharedOption("device"),
-         sharedOption("threads"),
-         {"config", "FILE", "JSON config file"},
-         {"set", "KEY=VALUE", "any setting, e.g. --set sid.alpha=1.0 (repeatable; see onestep info --settings)", true},
-         sharedOption("resume"),
-         sharedOption("quiet"),
-         sharedOption("json")},
-        {},
-        false,
-        "  onestep distill --method sid --teacher runs/teacher-8g --data toy:8gaussians --out runs/sid-8g\n"
-        "  onestep distill --method ect --teacher runs/teacher-8g --data toy:8gaussians --out runs/ect-8g\n"
-        "  onestep distill --method smm --data toy:8gaussians --out runs/smm-8g --steps 2000\n"
-        "  onestep sample --model runs/sid-8g --n 2000 --out sid.png      # one step\n"
-        "  onestep sample --model runs/ect-8g --steps 2 --out ect.png     # two steps\n"},
-       runDistill},
+               "--method " + methodNames(true, "|") +
+                   " [--teacher RUN_DIR|CHECKPOINT|FILE.pt] --data SPEC --out RUN_DIR [options]",
+               "Train a one-step generator in a run directory; sample it with `onestep sample` (1 step; 2 for " +
+                   namesWhere([](const MethodInfo& m) { return m.maxSamplingSteps() >= 2; }) + ").\n" + methodLines() +
+                   "Ctrl-C stops after the current iteration and writes a checkpoint; --resume continues it, and\n"
+                   "--resume --set KEY=VALUE changes a setting (e.g. a learning rate) from there on.",
+               {{"method", "NAME", methodNames(true)},
+                {"teacher", "PATH", "the teacher (" + namesWhere([](const MethodInfo& m) {
+                                      return m.needsTeacher;
+                                    }) + "): run directory, checkpoint or TorchScript denoiser"},
+                {"data", "SPEC", "data spec giving the sample shape (default toy:8gaussians)"},
+                {"out", "RUN_DIR", "run directory to create (or to continue with --resume)"},
+                {"steps", "N", "iterations in total (default 3000)"},
+                {"batch", "B", "samples per iteration (default: 512 points, 64 images)"},
+                {"seed", "S", "seed of every noise source (default 0)"},
+                sharedOption("device"),
+                sharedOption("threads"),
+                {"config", "FILE", "JSON config file"},
+                {"set", "KEY=VALUE", "any setting, e.g. --set sid.alpha=1.0 (repeatable; see onestep info --settings)",
+                 true},
+                sharedOption("resume"),
+                sharedOption("quiet"),
+                sharedOption("json")},
+               {},
+               false,
+               "  onestep distill --method sid --teacher runs/teacher-8g --data toy:8gaussians --out runs/sid-8g\n"
+               "  onestep distill --method ect --teacher runs/teacher-8g --data toy:8gaussians --out runs/ect-8g\n"
+               "  onestep distill --method smm --data toy:8gaussians --out runs/smm-8g --steps 2000\n"
+               "  onestep sample --model runs/sid-8g --n 2000 --out sid.png      # one step\n"
+               "  onestep sample --model runs/ect-8g --steps 2 --out ect.png     # two steps\n"},
+              runDistill},
   };
 }
 

@@ -30,8 +30,8 @@ bool preparePlatform(int argc, char* argv[]) {
     return true;
   for (int i = 1; i < argc; ++i) {
     const QByteArray arg(argv[i]);
-    if (arg.startsWith("--screenshot") || arg.startsWith("--demo") || arg.startsWith("--plot") || arg == "--help" || arg == "-h" ||
-        arg == "--version" || arg == "-v") {
+    if (arg.startsWith("--screenshot") || arg.startsWith("--demo") || arg.startsWith("--plot") || arg == "--help" ||
+        arg == "-h" || arg == "--version" || arg == "-v") {
       qputenv("QT_QPA_PLATFORM", "offscreen");
       return true;
     }
@@ -53,27 +53,27 @@ int main(int argc, char* argv[]) {
   QApplication::setApplicationVersion(QString::fromStdString(onestep::version()));
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(
-      QStringLiteral("Watch diffusion models being distilled into one-step generators."));
+  parser.setApplicationDescription(QStringLiteral("Watch diffusion models being distilled into one-step generators."));
   parser.addHelpOption();
   parser.addVersionOption();
   const QCommandLineOption screenshotOption(
-      QStringLiteral("screenshot"),
-      QStringLiteral("Show the main window, save it as a PNG image to <file> and exit."),
+      QStringLiteral("screenshot"), QStringLiteral("Show the main window, save it as a PNG image to <file> and exit."),
       QStringLiteral("file"));
   parser.addOption(screenshotOption);
   const QCommandLineOption demoOption(QStringLiteral("demo"),
                                       QStringLiteral("Scripted mode: start a run on data <spec> (with --method, "
                                                      "--steps, --screenshot) and exit when it is done."),
                                       QStringLiteral("spec"));
-  const QCommandLineOption methodOption(QStringLiteral("method"), QString::fromStdString(onestep::methodNames(false)) + QLatin1Char('.'),
+  const QCommandLineOption methodOption(QStringLiteral("method"),
+                                        QString::fromStdString(onestep::methodNames(false)) + QLatin1Char('.'),
                                         QStringLiteral("name"), QStringLiteral("sid"));
   const QCommandLineOption stepsOption(QStringLiteral("steps"), QStringLiteral("Iterations of the demo run."),
                                        QStringLiteral("n"), QStringLiteral("200"));
-  const QCommandLineOption teacherOption(QStringLiteral("teacher"),
-                                         QStringLiteral("Teacher of the demo run (default: the shipped teacher of the data; "
-                                                        "for a toy without one, one trained on the fly)."),
-                                         QStringLiteral("path"));
+  const QCommandLineOption teacherOption(
+      QStringLiteral("teacher"),
+      QStringLiteral("Teacher of the demo run (default: the shipped teacher of the data; "
+                     "for a toy without one, one trained on the fly)."),
+      QStringLiteral("path"));
   parser.addOption(demoOption);
   parser.addOption(methodOption);
   parser.addOption(stepsOption);
@@ -113,7 +113,8 @@ int main(int argc, char* argv[]) {
         printScriptError(error);
         return 1;
       }
-      std::fprintf(stdout, "wrote %s (%lld runs)\n", qPrintable(parser.value(outOption)), static_cast<long long>(runs.size()));
+      std::fprintf(stdout, "wrote %s (%lld runs)\n", qPrintable(parser.value(outOption)),
+                   static_cast<long long>(runs.size()));
       return 0;
     } catch (const std::exception& e) {
       printScriptError(QString::fromLocal8Bit(e.what()));
@@ -121,7 +122,8 @@ int main(int argc, char* argv[]) {
     }
   }
   if (!parser.positionalArguments().isEmpty()) {
-    printScriptError(QStringLiteral("unexpected argument '%1' (run directories go with --plot)").arg(parser.positionalArguments().first()));
+    printScriptError(QStringLiteral("unexpected argument '%1' (run directories go with --plot)")
+                         .arg(parser.positionalArguments().first()));
     return 2;
   }
 
@@ -150,7 +152,7 @@ int main(int argc, char* argv[]) {
       const int steps = parser.value(stepsOption).toInt(&ok);
       if (!onestep::findMethod(method.toStdString()) || !ok || steps < 1) {
         printScriptError(QStringLiteral("--demo needs --method %1 and --steps N >= 1")
-                       .arg(QString::fromStdString(onestep::methodNames(false, "|"))));
+                             .arg(QString::fromStdString(onestep::methodNames(false, "|"))));
         return 2;
       }
       if (!screenshotMode) {
@@ -185,7 +187,8 @@ int main(int argc, char* argv[]) {
           QApplication::exit(writeScreenshot(window, screenshotPath) ? 0 : 1);
         });
       } else {
-        QTimer::singleShot(0, &window, [&window, view, screenshotPath] { grabView(window, view, screenshotPath, false); });
+        QTimer::singleShot(0, &window,
+                           [&window, view, screenshotPath] { grabView(window, view, screenshotPath, false); });
       }
     }
     return QApplication::exec();

@@ -78,7 +78,8 @@ TEST(Specs, UnknownOrMalformedSpecsAreRefusedClearly) {
 }
 
 TEST(FashionMnist, RealFilesReadWithLabels) {
-  if (!std::ifstream(std::string(kFashionDir) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  if (!std::ifstream(std::string(kFashionDir) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist not installed";
   auto train = describeData("fashion-mnist");
   EXPECT_EQ(train.count, 60000);
   EXPECT_EQ(train.channels, 1);

@@ -42,9 +42,9 @@ TEST(Precondition, CoefficientsMatchEdmTable1) {
     double s = sigma[i].item<double>();
     double cSkip = sd * sd / (s * s + sd * sd), cOut = s * sd / std::sqrt(s * s + sd * sd),
            cIn = 1 / std::sqrt(s * s + sd * sd);
-    EXPECT_NEAR(d0[i][0].item<double>(), 2 * cSkip, 1e-6);             // F = 0 -> c_skip x
-    EXPECT_NEAR((d1 - d0)[i][1].item<double>(), cOut, 1e-6);           // F = 1 adds c_out
-    EXPECT_NEAR(net.lastX[i][0].item<double>(), 2 * cIn, 1e-6);        // F sees c_in x
+    EXPECT_NEAR(d0[i][0].item<double>(), 2 * cSkip, 1e-6);                // F = 0 -> c_skip x
+    EXPECT_NEAR((d1 - d0)[i][1].item<double>(), cOut, 1e-6);              // F = 1 adds c_out
+    EXPECT_NEAR(net.lastX[i][0].item<double>(), 2 * cIn, 1e-6);           // F sees c_in x
     EXPECT_NEAR(net.lastNoise[i].item<double>(), std::log(s) / 4, 1e-6);  // c_noise = ln(sigma)/4
   }
   // At sigma = sigma_d: c_skip = 1/2, c_out = sigma_d / sqrt(2).
@@ -72,7 +72,8 @@ TEST(Schedule, KarrasEndPointsAndMonotone) {
 }
 
 TEST(Sampler, HeunWithTheExactDenoiserRecoversTheGaussian) {
-  // For N(0, s^2) data the probability-flow ODE is linear: x(sigma) = x(sigma_max) sqrt(s^2+sigma^2)/sqrt(s^2+sigma_max^2).
+  // For N(0, s^2) data the probability-flow ODE is linear: x(sigma) = x(sigma_max)
+  // sqrt(s^2+sigma^2)/sqrt(s^2+sigma_max^2).
   const double s = 0.5, exact = 80 * s / std::sqrt(s * s + 6400.0);
   auto noise = torch::randn({20000, 2}, torch::kFloat64);
   SamplerConfig cfg;

@@ -47,8 +47,8 @@ TEST(Npz, NumpyReadsWhatWeWriteAndWeReadWhatNumpyWrites) {
   writeSamples(p, dir / "ours.npz");
   std::string py = std::string(ONESTEP_PYTHON) + " -c \"import numpy as n; a=n.load('" + (dir / "ours.npz") +
                    "')['arr_0']; assert a.dtype==n.float32 and a.shape==(2,2) and a[0,0]==1.5 and a[1,1]==4; "
-                   "n.savez_compressed('" + (dir / "theirs.npz") +
-                   "', n.arange(24,dtype=n.uint8).reshape(2,3,4,1), n.array([3,4]))\"";
+                   "n.savez_compressed('" +
+                   (dir / "theirs.npz") + "', n.arange(24,dtype=n.uint8).reshape(2,3,4,1), n.array([3,4]))\"";
   ASSERT_EQ(test::shell(py), 0);
   auto s = readSamplesNpz(dir / "theirs.npz");
   EXPECT_EQ(s.kind, SampleSet::Kind::Images);
@@ -100,10 +100,11 @@ TEST(AtomicWrite, FailureLeavesNoFileAndSuccessReplaces) {
   io::writeFileAtomic(dir / "f", "one");
   io::writeFileAtomic(dir / "f", "two");
   EXPECT_EQ(test::readBytes(dir / "f"), "two");
-  EXPECT_THROW(io::produceFileAtomic(dir / "g", [](const std::string& tmp) {
-                 test::writeBytes(tmp, "partial");
-                 throw Error("simulated failure");
-               }),
+  EXPECT_THROW(io::produceFileAtomic(dir / "g",
+                                     [](const std::string& tmp) {
+                                       test::writeBytes(tmp, "partial");
+                                       throw Error("simulated failure");
+                                     }),
                Error);
   EXPECT_FALSE(std::filesystem::exists(dir / "g"));
   int leftovers = 0;

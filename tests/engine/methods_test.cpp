@@ -141,7 +141,8 @@ TEST_P(Methods, TeacherUnchangedAndGradientsReachTheGenerator) {
   EXPECT_EQ(teacher.empty(), method == "smm");
   for (int i = 0; i < 3; ++i) m->step(i * c.batch);
   EXPECT_TRUE(sameValues(teacher, copies(m->parameters("teacher"))));
-  for (const auto& p : m->parameters("teacher")) EXPECT_FALSE(p.grad().defined()) << "teacher parameters take no gradient";
+  for (const auto& p : m->parameters("teacher"))
+    EXPECT_FALSE(p.grad().defined()) << "teacher parameters take no gradient";
   EXPECT_FALSE(sameValues(generator, copies(m->parameters("generator"))));
   double gradNorm = 0;
   for (const auto& p : m->parameters("generator"))
@@ -198,8 +199,8 @@ TEST_P(TwoNetworkMethods, AFailedIterationIsUndoneAsAWhole) {
   // smm2: two score-net steps per iteration, the second of which fails.
   const std::string method = GetParam() == "sid" ? "sid" : "smm";
   const std::string key = method == "sid" ? "sid.lr_f" : "smm.lr_s";
-  const std::string expected = GetParam() == "smm2" ? "score-net loss is not finite at score-net step 2 of 2"
-                                                    : "generator loss is not finite";
+  const std::string expected =
+      GetParam() == "smm2" ? "score-net loss is not finite at score-net step 2 of 2" : "generator loss is not finite";
   test::TempDir dir;
   auto c = methodConfig(method, 6);
   if (GetParam() == "smm2") c.smm.score_steps = 2;

@@ -2,8 +2,8 @@
 // shipped built-in extractor (accuracy and its shipped statistics), TorchScript Inception plumbing, and periodic
 // evaluation inside a run. Values against scipy/numpy are checked in tests/cli/metrics_test.sh.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>

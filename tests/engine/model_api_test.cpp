@@ -307,7 +307,8 @@ TEST_F(ModelApi, ConsistencyModelSamplesOneAndTwoStepsAsTheCli) {
   r.steps = 2;
   auto got = m->generate(r);
   // (the same values up to rounding: a batch of 4 takes another matrix-multiply path than one of 6)
-  EXPECT_LT(maxAbsDifference(got.samples.points, std::vector<float>(want.samples.points.begin() + 4, want.samples.points.end())),
+  EXPECT_LT(maxAbsDifference(got.samples.points,
+                             std::vector<float>(want.samples.points.begin() + 4, want.samples.points.end())),
             1e-5f);
   EXPECT_NE(m->stepNoise(9, 0, 2), m->noise(9, 0, 2));
 }

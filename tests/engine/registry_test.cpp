@@ -31,7 +31,8 @@ TEST(MethodList, BuiltInMethodsDescribeThemselves) {
   EXPECT_EQ(methodInfo("ect").maxSamplingSteps(), 2);
   EXPECT_EQ(methodInfo("sid").maxSamplingSteps(), 1);
   EXPECT_EQ(methodInfo("sct").sections, (std::vector<std::string>{"ct", "sct"}));
-  EXPECT_NE(test::errorOf([] { methodInfo("gan"); }).find("method 'gan' is not known (expected sid"), std::string::npos);
+  EXPECT_NE(test::errorOf([] { methodInfo("gan"); }).find("method 'gan' is not known (expected sid"),
+            std::string::npos);
 }
 
 TEST_F(Registry, ADummyMethodIsInEveryList) {
@@ -41,7 +42,8 @@ TEST_F(Registry, ADummyMethodIsInEveryList) {
   EXPECT_NE(methodNames(true).find("dummy"), std::string::npos);
   EXPECT_NE(methodNames(false, "|").find("|dummy"), std::string::npos);
   test::registerDummyMethod();  // a second registration replaces the first
-  EXPECT_EQ(std::count_if(methods().begin(), methods().end(), [](const MethodInfo& m) { return m.name == "dummy"; }), 1);
+  EXPECT_EQ(std::count_if(methods().begin(), methods().end(), [](const MethodInfo& m) { return m.name == "dummy"; }),
+            1);
 }
 
 TEST_F(Registry, ADummyMethodIsValidatedByItsOwnRule) {
@@ -74,8 +76,9 @@ TEST_F(Registry, ADummyMethodTrainsResumesAndSamples) {
     EXPECT_LT(summary.lastLosses.at("loss"), first);  // it learns
   }
   // Its fixed setting cannot change on resume; another setting can.
-  EXPECT_NE(test::errorOf([&] { Run::resume(dir, {{"teacher.p_std", "2.0"}}); })
-                .find("setting 'teacher.p_std' of a run cannot change"),
+  EXPECT_NE(test::errorOf([&] {
+              Run::resume(dir, {{"teacher.p_std", "2.0"}});
+            }).find("setting 'teacher.p_std' of a run cannot change"),
             std::string::npos);
   auto resumed = Run::resume(dir, {{"steps", "80"}});
   EXPECT_EQ(resumed->iteration(), 60);

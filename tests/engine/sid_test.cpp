@@ -61,21 +61,22 @@ TEST(Sid, TorchScriptTeacherGivesAGeneratorPythonCanCall) {
   if (!test::pythonTorchAvailable()) GTEST_SKIP() << "python3-torch not installed";
   setThreads(0);
   test::TempDir dir;
-  test::writeBytes(dir / "make.py",
-                   "import torch, sys\n"
-                   "torch.manual_seed(0)\n"
-                   "class D(torch.nn.Module):\n"
-                   "    def __init__(self):\n"
-                   "        super().__init__()\n"
-                   "        self.dim = 2\n"
-                   "        self.net = torch.nn.Sequential(torch.nn.Linear(3, 32), torch.nn.SiLU(), torch.nn.Linear(32, 2))\n"
-                   "    def forward(self, x, sigma):\n"
-                   "        s = sigma.reshape(-1, 1).expand(x.shape[0], 1)\n"
-                   "        c_skip = 0.25 / (s * s + 0.25)\n"
-                   "        c_out = s * 0.5 / torch.sqrt(s * s + 0.25)\n"
-                   "        c_in = 1 / torch.sqrt(s * s + 0.25)\n"
-                   "        return c_skip * x + c_out * self.net(torch.cat([c_in * x, torch.log(s) / 4], 1))\n"
-                   "torch.jit.script(D()).save(sys.argv[1])\n");
+  test::writeBytes(
+      dir / "make.py",
+      "import torch, sys\n"
+      "torch.manual_seed(0)\n"
+      "class D(torch.nn.Module):\n"
+      "    def __init__(self):\n"
+      "        super().__init__()\n"
+      "        self.dim = 2\n"
+      "        self.net = torch.nn.Sequential(torch.nn.Linear(3, 32), torch.nn.SiLU(), torch.nn.Linear(32, 2))\n"
+      "    def forward(self, x, sigma):\n"
+      "        s = sigma.reshape(-1, 1).expand(x.shape[0], 1)\n"
+      "        c_skip = 0.25 / (s * s + 0.25)\n"
+      "        c_out = s * 0.5 / torch.sqrt(s * s + 0.25)\n"
+      "        c_in = 1 / torch.sqrt(s * s + 0.25)\n"
+      "        return c_skip * x + c_out * self.net(torch.cat([c_in * x, torch.log(s) / 4], 1))\n"
+      "torch.jit.script(D()).save(sys.argv[1])\n");
   ASSERT_EQ(test::shell(std::string(ONESTEP_PYTHON) + " " + (dir / "make.py") + " " + (dir / "teacher.pt")), 0);
   const std::string teacherBefore = test::readBytes(dir / "teacher.pt");
 

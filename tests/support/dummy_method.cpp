@@ -87,11 +87,10 @@ void registerDummyMethod() {
   info.validate = [](const RunConfig& c) {
     training::requireSetting(c.method != "dummy" || c.batch <= 100000, "batch must be <= 100000 for the dummy method");
   };
-  training::registerMethod({info, [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
-                                     data::DataSource* data) {
-                              return std::unique_ptr<training::Method>(
-                                  std::make_unique<DummyMethod>(config, shape, device, data));
-                            }});
+  training::registerMethod(
+      {info, [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device, data::DataSource* data) {
+         return std::unique_ptr<training::Method>(std::make_unique<DummyMethod>(config, shape, device, data));
+       }});
 }
 
 }  // namespace onestep::test

@@ -4,8 +4,6 @@
 
 #include <QAction>
 #include <QCheckBox>
-#include <QTabWidget>
-#include <QTableWidget>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
@@ -13,6 +11,8 @@
 #include <QMenu>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QToolButton>
 #include <QtTest>
@@ -199,11 +199,14 @@ class TestMainWindow : public QObject {
   // Every control has its keyboard shortcut, and the keys reach it: Ctrl+E opens the export dialog.
   void shortcutsOfTheControls() {
     MainWindow window;
-    const QList<QPair<const char*, QKeySequence>> expected = {
-        {"quitAction", QKeySequence(Qt::CTRL | Qt::Key_Q)},   {"startAction", QKeySequence(Qt::CTRL | Qt::Key_R)},
-        {"pauseAction", QKeySequence(Qt::Key_Space)},          {"stepAction", QKeySequence(Qt::Key_Period)},
-        {"stopAction", QKeySequence(Qt::CTRL | Qt::Key_Period)}, {"checkpointAction", QKeySequence::Save},
-        {"openAction", QKeySequence::Open},                    {"exportAction", QKeySequence(Qt::CTRL | Qt::Key_E)}};
+    const QList<QPair<const char*, QKeySequence>> expected = {{"quitAction", QKeySequence(Qt::CTRL | Qt::Key_Q)},
+                                                              {"startAction", QKeySequence(Qt::CTRL | Qt::Key_R)},
+                                                              {"pauseAction", QKeySequence(Qt::Key_Space)},
+                                                              {"stepAction", QKeySequence(Qt::Key_Period)},
+                                                              {"stopAction", QKeySequence(Qt::CTRL | Qt::Key_Period)},
+                                                              {"checkpointAction", QKeySequence::Save},
+                                                              {"openAction", QKeySequence::Open},
+                                                              {"exportAction", QKeySequence(Qt::CTRL | Qt::Key_E)}};
     for (const auto& [name, keys] : expected) {
       auto* action = window.findChild<QAction*>(QLatin1String(name));
       QVERIFY2(action != nullptr, name);
@@ -214,7 +217,8 @@ class TestMainWindow : public QObject {
     window.activateWindow();
     QVERIFY(window.findChildren<ExportDialog*>().isEmpty());
     QTest::keyClick(&window, Qt::Key_E, Qt::ControlModifier);
-    QTRY_VERIFY(!window.findChildren<ExportDialog*>().isEmpty() && window.findChildren<ExportDialog*>().first()->isVisible());
+    QTRY_VERIFY(!window.findChildren<ExportDialog*>().isEmpty() &&
+                window.findChildren<ExportDialog*>().first()->isVisible());
   }
 
   // The chosen setting's explanation and default are shown under the table, also once its value is edited.
@@ -247,7 +251,8 @@ class TestMainWindow : public QObject {
     }
     {
       MainWindow window;
-      QCOMPARE(window.findChild<QComboBox*>(QStringLiteral("deviceCombo"))->currentData().toString(), QStringLiteral("cpu"));
+      QCOMPARE(window.findChild<QComboBox*>(QStringLiteral("deviceCombo"))->currentData().toString(),
+               QStringLiteral("cpu"));
       QCOMPARE(window.findChild<QTabWidget*>(QStringLiteral("viewTabs"))->currentIndex(), 2);
       QVERIFY(window.findChild<QCheckBox*>(QStringLiteral("smoothCheck"))->isChecked());
       window.findChild<QComboBox*>(QStringLiteral("deviceCombo"))->setCurrentIndex(0);

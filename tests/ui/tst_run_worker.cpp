@@ -8,10 +8,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
-#include <QSpinBox>
-#include <QTableWidget>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
@@ -25,7 +25,7 @@ RunRequest toyRun(const QString& dir, int steps) {
   RunRequest r;
   r.dir = dir;
   r.settings = {{"method", "teacher"}, {"data", "toy:moons"}, {"steps", QString::number(steps)},
-                {"batch", "128"},      {"net.hidden", "32"},    {"snapshot_every", "0"},
+                {"batch", "128"},      {"net.hidden", "32"},  {"snapshot_every", "0"},
                 {"eval_every", "0"}};
   return r;
 }
@@ -46,7 +46,8 @@ struct WorkerThread {
     thread.wait();
   }
   void start(const RunRequest& r) {
-    QMetaObject::invokeMethod(worker, [w = worker, r] { w->start(r); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [w = worker, r] { w->start(r); }, Qt::QueuedConnection);
   }
 };
 
@@ -150,7 +151,8 @@ class TestRunWorker : public QObject {
     QVERIFY(window.setSettingValue("eval_every", "0"));
     window.startRun();
     QVERIFY(finished.wait(60000));
-    QVERIFY2(!reported.isEmpty() && reported.last().contains("the iteration was undone"), qPrintable(reported.join(" | ")));
+    QVERIFY2(!reported.isEmpty() && reported.last().contains("the iteration was undone"),
+             qPrintable(reported.join(" | ")));
     auto* label = window.findChild<QLabel*>("statusRunLabel");
     QVERIFY(label);
     QVERIFY2(label->text().startsWith("failed at iteration 0 · edit the settings"), qPrintable(label->text()));
@@ -174,10 +176,11 @@ class TestRunWorker : public QObject {
     auto* plot = window.findChild<QCustomPlot*>("lossPlot");
     QVERIFY(plot && plot->graphCount() >= 1);
     QCOMPARE(plot->graph(0)->dataCount(), 3);  // log_every 10 → iterations 10, 20, 30
-    QTRY_VERIFY(plot->legend->visible());  // the legend appears with the first curve
+    QTRY_VERIFY(plot->legend->visible());      // the legend appears with the first curve
     auto values = [&] {
       QVector<double> v;
-      for (auto it = plot->graph(0)->data()->constBegin(); it != plot->graph(0)->data()->constEnd(); ++it) v << it->value;
+      for (auto it = plot->graph(0)->data()->constBegin(); it != plot->graph(0)->data()->constEnd(); ++it)
+        v << it->value;
       return v;
     };
     const QVector<double> raw = values();
@@ -225,7 +228,8 @@ class TestRunWorker : public QObject {
     QCOMPARE(finished.first().at(0).toLongLong(), 40);
     QFile config(tmp.filePath("run/config.json"));
     QVERIFY(config.open(QIODevice::ReadOnly));
-    QCOMPARE(QJsonDocument::fromJson(config.readAll()).object().value("teacher").toObject().value("lr").toDouble(), 0.0004);
+    QCOMPARE(QJsonDocument::fromJson(config.readAll()).object().value("teacher").toObject().value("lr").toDouble(),
+             0.0004);
   }
 
   // While a run goes on: an edit the engine refuses goes back to the value in force (with the error shown),

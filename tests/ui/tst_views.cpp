@@ -70,14 +70,29 @@ class TestViews : public QObject {
     QVERIFY(m_tmp.isValid());
     m_teacher = m_tmp.filePath("teacher");
     m_sid = m_tmp.filePath("sid");
-    trainRun(m_teacher, {{"method", "teacher"}, {"data", "toy:8gaussians"}, {"steps", "200"}, {"batch", "256"},
-                         {"net.hidden", "64"}, {"snapshot_every", "0"}, {"eval_every", "0"}});
-    trainRun(m_sid, {{"method", "sid"}, {"teacher_model", m_teacher.toStdString()}, {"data", "toy:8gaussians"},
-                     {"steps", "30"}, {"batch", "128"}, {"snapshot_every", "10"}, {"eval_every", "0"}});
+    trainRun(m_teacher, {{"method", "teacher"},
+                         {"data", "toy:8gaussians"},
+                         {"steps", "200"},
+                         {"batch", "256"},
+                         {"net.hidden", "64"},
+                         {"snapshot_every", "0"},
+                         {"eval_every", "0"}});
+    trainRun(m_sid, {{"method", "sid"},
+                     {"teacher_model", m_teacher.toStdString()},
+                     {"data", "toy:8gaussians"},
+                     {"steps", "30"},
+                     {"batch", "128"},
+                     {"snapshot_every", "10"},
+                     {"eval_every", "0"}});
     // A tiny image teacher for the PNG folder export (untrained: the export does not judge quality).
     m_images = m_tmp.filePath("images");
-    trainRun(m_images, {{"method", "teacher"}, {"data", "fashion-mnist"}, {"steps", "1"}, {"batch", "8"},
-                        {"net.channels", "8"}, {"snapshot_every", "1"}, {"eval_every", "0"}});
+    trainRun(m_images, {{"method", "teacher"},
+                        {"data", "fashion-mnist"},
+                        {"steps", "1"},
+                        {"batch", "8"},
+                        {"net.channels", "8"},
+                        {"snapshot_every", "1"},
+                        {"eval_every", "0"}});
   }
 
   void exportWritesWhatItSays() {

@@ -11,10 +11,10 @@
 namespace onestep {
 
 struct MethodInfo {
-  std::string name;     // config.method and --method: "sid"
-  std::string title;    // for menus: "SiD — Score identity Distillation"
-  std::string summary;  // one line for help texts and the About box
-  std::string reference;  // the paper it follows, for the About box: "Zhou et al., ICML 2024"
+  std::string name;           // config.method and --method: "sid"
+  std::string title;          // for menus: "SiD — Score identity Distillation"
+  std::string summary;        // one line for help texts and the About box
+  std::string reference;      // the paper it follows, for the About box: "Zhou et al., ICML 2024"
   bool needsTeacher = false;  // distils a teacher (teacher_model, --teacher); false: trains from the data alone
   // Settings sections the method reads ("sid" for sid.*), shown beside the common settings by the studio.
   std::vector<std::string> sections;

@@ -27,10 +27,10 @@ struct Features {
 // Gaussian statistics of features, in float64.
 struct FeatureStats {
   int64_t dim = 0;
-  int64_t count = 0;           // samples the statistics came from (0 = unknown)
-  std::vector<double> mu;      // [dim]
-  std::vector<double> sigma;   // [dim*dim], unbiased covariance
-  std::string extractor;       // the extractor that made the features ("" = unknown, e.g. EDM's fid-refs)
+  int64_t count = 0;          // samples the statistics came from (0 = unknown)
+  std::vector<double> mu;     // [dim]
+  std::vector<double> sigma;  // [dim*dim], unbiased covariance
+  std::string extractor;      // the extractor that made the features ("" = unknown, e.g. EDM's fid-refs)
 };
 
 // Called with (done, total) as long work proceeds.
@@ -69,8 +69,8 @@ bool isStatsFile(const std::string& path);
 // a data spec (fashion-mnist, toy:moons, ...) or a model (run directory / checkpoint / TorchScript: sampled).
 struct SetOptions {
   std::string extractor = "auto";
-  int64_t n = 0;             // samples to draw/use; 0 = all of a file or folder, 10000 from data or a model
-  uint64_t seed = 0;         // seed of data draws and model noise
+  int64_t n = 0;      // samples to draw/use; 0 = all of a file or folder, 10000 from data or a model
+  uint64_t seed = 0;  // seed of data draws and model noise
   std::string device = "auto";
   int steps = 0;             // model sampling: generator/sampler steps (0 = the model's default)
   std::string sampler;       // model sampling: teacher sampler ("" = the run's)
@@ -79,12 +79,12 @@ struct SetOptions {
 };
 
 struct MetricSet {
-  std::string name;              // the string it was opened from
-  std::string source;            // "samples", "folder", "stats", "data" or "model"
-  std::string extractor;         // concrete extractor of the features/statistics
+  std::string name;                  // the string it was opened from
+  std::string source;                // "samples", "folder", "stats", "data" or "model"
+  std::string extractor;             // concrete extractor of the features/statistics
   std::optional<Features> features;  // absent for a statistics file
   FeatureStats stats;
-  std::optional<SampleSet> points;   // 2-D (or N-D) point sets, for the energy distance
+  std::optional<SampleSet> points;  // 2-D (or N-D) point sets, for the energy distance
 };
 
 // Opens a set and computes its features and statistics. `extractor` "auto" follows the samples; a

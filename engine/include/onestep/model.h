@@ -26,10 +26,10 @@ struct ModelInfo {
   std::string teacher;               // a distillation run's teacher (as in its config), empty otherwise
   std::string sampler = "heun";      // the configured EDM sampler and its step count (denoisers)
   int samplerSteps = 18;
-  double sigmaMax = 80.0;            // the sampler's largest noise level
+  double sigmaMax = 80.0;  // the sampler's largest noise level
   double sigmaData = 0.5;
-  std::vector<std::string> fields;   // denoisers whose score field can be drawn: "teacher", "fake_score"
-  int64_t noiseSize() const;         // values of noise per sample
+  std::vector<std::string> fields;  // denoisers whose score field can be drawn: "teacher", "fake_score"
+  int64_t noiseSize() const;        // values of noise per sample
 };
 
 // One generation call.
@@ -46,11 +46,11 @@ struct GenerateRequest {
 };
 
 struct GenerateResult {
-  SampleSet samples;                 // the n outputs
-  int nfe = 0;                       // network evaluations per sample
-  double seconds = 0;                // wall time of the call
-  std::vector<SampleSet> denoised;   // keepDenoised: one set per sampler step
-  std::vector<double> sigmas;        // keepDenoised: the noise level of each step
+  SampleSet samples;                // the n outputs
+  int nfe = 0;                      // network evaluations per sample
+  double seconds = 0;               // wall time of the call
+  std::vector<SampleSet> denoised;  // keepDenoised: one set per sampler step
+  std::vector<double> sigmas;       // keepDenoised: the noise level of each step
 };
 
 class ModelImpl;

@@ -15,31 +15,31 @@ namespace onestep {
 
 // Where a training loop stands; passed to the progress callback after every iteration.
 struct TrainProgress {
-  int64_t iteration = 0;       // iterations done
-  int64_t total = 0;           // iterations planned
-  int64_t samplesSeen = 0;     // training samples (images or points) consumed
-  double itPerSec = 0.0;       // recent iteration rate
-  double elapsedSec = 0.0;     // wall time of the run, over all its sessions
+  int64_t iteration = 0;                 // iterations done
+  int64_t total = 0;                     // iterations planned
+  int64_t samplesSeen = 0;               // training samples (images or points) consumed
+  double itPerSec = 0.0;                 // recent iteration rate
+  double elapsedSec = 0.0;               // wall time of the run, over all its sessions
   std::map<std::string, double> losses;  // the iteration's named losses
 };
 
 // Callbacks of a training loop; any may be empty. They run on the calling thread.
 struct TrainCallbacks {
   std::function<void(const TrainProgress&)> onProgress;  // after every iteration
-  std::function<bool()> shouldStop;                       // polled every iteration; true stops cleanly
+  std::function<bool()> shouldStop;                      // polled every iteration; true stops cleanly
   // Polled inside long work of one iteration (an evaluation's batches); true abandons it and stops the run.
   // Only reads a flag: unlike shouldStop it must not wait, pause or change the run.
   std::function<bool()> stopRequested;
-  std::function<void(const std::string&)> onMessage;      // one-line notices (checkpoint written, ...)
+  std::function<void(const std::string&)> onMessage;  // one-line notices (checkpoint written, ...)
   std::function<void(int64_t iteration, const std::map<std::string, double>&)> onEval;  // after each evaluation
 };
 
 // How a training loop ended.
 struct TrainSummary {
-  int64_t iteration = 0;         // iterations done in total
-  bool stopped = false;          // stopped early by shouldStop
-  double wallSec = 0.0;          // wall time of this call
-  std::string checkpoint;        // path of the last checkpoint written
+  int64_t iteration = 0;                     // iterations done in total
+  bool stopped = false;                      // stopped early by shouldStop
+  double wallSec = 0.0;                      // wall time of this call
+  std::string checkpoint;                    // path of the last checkpoint written
   std::map<std::string, double> lastLosses;  // losses of the final iteration
   // The run's best evaluation (metrics.jsonl) and its checkpoint, kept apart from keep_checkpoints' rotation;
   // bestIteration -1 when the run has no evaluation, bestCheckpoint empty when that iteration has none.
@@ -60,8 +60,8 @@ enum class RunOpening {
 
 // What a front end asks to train: the one rule of new and resumed runs that the CLI and the studio share (Run::open).
 struct RunSetup {
-  std::string dir;                                             // the run directory
-  std::vector<std::pair<std::string, std::string>> settings;   // "key" → "value" in order (later ones win)
+  std::string dir;                                            // the run directory
+  std::vector<std::pair<std::string, std::string>> settings;  // "key" → "value" in order (later ones win)
   RunOpening opening = RunOpening::New;
   std::string configFile;  // a new run's settings before `settings` (a JSON file); refused when resuming
 };

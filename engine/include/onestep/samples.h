@@ -24,7 +24,7 @@ struct SampleWriteOptions {
   // Text chunks of every PNG ("Model", "Seed", "NFE", "Settings", ...); each file also gets "Index" and, for
   // labelled samples, "Class".
   std::vector<std::pair<std::string, std::string>> text;
-  std::function<bool()> shouldStop;                      // polled between files; true throws Cancelled
+  std::function<bool()> shouldStop;                           // polled between files; true throws Cancelled
   std::function<void(int64_t done, int64_t total)> progress;  // after every 16 files and the last
 };
 

@@ -8,9 +8,9 @@
 namespace onestep {
 
 struct TimelapseOptions {
-  double fps = 8.0;                  // frames per second
-  int maxSide = 640;                 // frames larger than this are scaled down (keeps the file small)
-  bool caption = true;               // writes "iteration N" (from the frame's file name) into each frame
+  double fps = 8.0;     // frames per second
+  int maxSide = 640;    // frames larger than this are scaled down (keeps the file small)
+  bool caption = true;  // writes "iteration N" (from the frame's file name) into each frame
   std::function<void(int64_t done, int64_t total)> progress;  // after each frame
   std::function<bool()> shouldStop;  // polled per frame; true abandons the file (throws Cancelled)
 };
@@ -22,6 +22,7 @@ std::vector<std::string> runSnapshots(const std::string& runDir);
 // Writes frames (PNG or JPEG files) as an animated GIF ("*.gif") or an MJPEG video ("*.avi"), atomically.
 // Frames of other sizes are letterboxed into the first one's size. Throws Error naming a frame that cannot
 // be read or an unknown extension.
-void writeTimelapse(const std::vector<std::string>& frames, const std::string& out, const TimelapseOptions& options = {});
+void writeTimelapse(const std::vector<std::string>& frames, const std::string& out,
+                    const TimelapseOptions& options = {});
 
 }  // namespace onestep

@@ -80,12 +80,20 @@ std::string describe(const std::string& target) {
       info = describeData(target);
     } catch (const Error& e) {
       if (target.find('/') != std::string::npos && target.find(':') == std::string::npos)
-        throw Error("'" + target + "': not found (expected a run directory, checkpoint, TorchScript file, NPZ or data spec)");
+        throw Error("'" + target +
+                    "': not found (expected a run directory, checkpoint, TorchScript file, NPZ or data spec)");
       throw;
     }
-    j = {{"kind", "data"}, {"spec", info.spec}, {"type", info.kind}, {"count", info.count}, {"dim", info.dim},
-         {"channels", info.channels}, {"height", info.height}, {"width", info.width},
-         {"num_classes", info.numClasses}, {"description", info.description}};
+    j = {{"kind", "data"},
+         {"spec", info.spec},
+         {"type", info.kind},
+         {"count", info.count},
+         {"dim", info.dim},
+         {"channels", info.channels},
+         {"height", info.height},
+         {"width", info.width},
+         {"num_classes", info.numClasses},
+         {"description", info.description}};
   }
   return j.dump(2);
 }

@@ -54,9 +54,12 @@ SampleSet readImageFolder(const std::string& dir, int64_t n) {
   for (std::size_t i = 0; i < mats.size(); ++i) {
     cv::Mat m = mats[i];
     if (c == 3) {
-      if (m.channels() == 1) cv::cvtColor(m, m, cv::COLOR_GRAY2RGB);
-      else if (m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2RGB);
-      else cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
+      if (m.channels() == 1)
+        cv::cvtColor(m, m, cv::COLOR_GRAY2RGB);
+      else if (m.channels() == 4)
+        cv::cvtColor(m, m, cv::COLOR_BGRA2RGB);
+      else
+        cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
     }
     m = m.isContinuous() ? m : m.clone();
     std::copy_n(m.data, static_cast<std::size_t>(h) * w * c, s.pixels.data() + i * static_cast<std::size_t>(h) * w * c);
@@ -69,8 +72,10 @@ SampleSet firstN(SampleSet s, int64_t n) {
   const std::size_t per = s.kind == SampleSet::Kind::Points ? s.points.size() / static_cast<std::size_t>(s.count())
                                                             : s.pixels.size() / static_cast<std::size_t>(s.count());
   s.shape[0] = n;
-  if (s.kind == SampleSet::Kind::Points) s.points.resize(per * static_cast<std::size_t>(n));
-  else s.pixels.resize(per * static_cast<std::size_t>(n));
+  if (s.kind == SampleSet::Kind::Points)
+    s.points.resize(per * static_cast<std::size_t>(n));
+  else
+    s.pixels.resize(per * static_cast<std::size_t>(n));
   if (!s.labels.empty()) s.labels.resize(static_cast<std::size_t>(n));
   return s;
 }
@@ -115,7 +120,8 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
     samples = readImageFolder(spec, options.n);
   } else if (isFile(spec)) {
     if (extensionOf(spec) != ".npz")
-      throw Error("set '" + spec + "': expected an NPZ of samples or statistics, a folder of images, a data spec or a model");
+      throw Error("set '" + spec +
+                  "': expected an NPZ of samples or statistics, a folder of images, a data spec or a model");
     if (isStatsFile(spec)) {
       set.source = "stats";
       set.stats = loadStats(spec);
@@ -131,7 +137,8 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
   } else {
     set.source = "data";
     if (spec.find('/') != std::string::npos && spec.find(':') == std::string::npos)
-      throw Error("set '" + spec + "': not found (expected an NPZ of samples or statistics, a folder of images, a model "
+      throw Error("set '" + spec +
+                  "': not found (expected an NPZ of samples or statistics, a folder of images, a model "
                   "or a data spec)");
     DataInfo info;
     try {
@@ -140,9 +147,10 @@ MetricSet openMetricSet(const std::string& spec, const SetOptions& options, cons
       throw Error("set '" + spec + "': not a file, folder or model, and not a data spec (" + e.what() + ")");
     }
     const bool points = info.kind == "points";
-    const std::string extractor = options.extractor == "auto"
-                                      ? (points ? "raw" : (info.height == 28 && info.width == 28 && info.channels == 1 ? "builtin" : "raw"))
-                                      : options.extractor;
+    const std::string extractor =
+        options.extractor == "auto"
+            ? (points ? "raw" : (info.height == 28 && info.width == 28 && info.channels == 1 ? "builtin" : "raw"))
+            : options.extractor;
     if (options.shippedStats && isShippedReference(spec, extractor, options.n)) {
       const std::string stats = resourcePath("features/fashion-mnist-test-stats.npz");
       if (isFile(stats)) {
@@ -176,7 +184,8 @@ MetricSet sweepReference(const std::string& model, const SweepOptions& options) 
   if (reference.empty()) {
     const std::string run = options.dataRun.empty() ? model : options.dataRun;
     const std::string cfg = isDir(run) ? run + "/config.json" : "";
-    if (cfg.empty()) throw Error("sweep-nfe / score: give --ref SET for a model file (only a run directory names its data)");
+    if (cfg.empty())
+      throw Error("sweep-nfe / score: give --ref SET for a model file (only a run directory names its data)");
     reference = loadConfigFile(cfg).data;
     if (reference.rfind("fashion-mnist", 0) == 0 && reference.find(':') == std::string::npos) {
       reference = "fashion-mnist?split=test";  // the standard reference: the whole test split
@@ -196,7 +205,8 @@ std::string sweepExtractor(const MetricSet& ref, const SweepOptions& options) {
 }  // namespace
 
 NfePoint scoreModel(const std::string& model, const SweepOptions& options) {
-  if (!isModelPath(model)) throw Error("score: model '" + model + "': expected a run directory, checkpoint or .pt file");
+  if (!isModelPath(model))
+    throw Error("score: model '" + model + "': expected a run directory, checkpoint or .pt file");
   auto ref = sweepReference(model, options);
   SetOptions so = options.set;
   so.extractor = sweepExtractor(ref, options);
@@ -230,7 +240,8 @@ std::vector<NfePoint> sweepNfe(const std::string& model, const SweepOptions& opt
       throw Error("sweep-nfe: Heun with N steps makes 2N-1 evaluations, so NFE " + std::to_string(nfe) +
                   " is impossible (use odd values: 1, 3, 5, 9, 17, 35)");
   }
-  if (!isModelPath(model)) throw Error("sweep-nfe: model '" + model + "': expected a run directory, checkpoint or .pt file");
+  if (!isModelPath(model))
+    throw Error("sweep-nfe: model '" + model + "': expected a run directory, checkpoint or .pt file");
   if (isDir(model) && methodInfo(loadConfigFile(model + "/config.json").method).oneStep())
     throw Error("sweep-nfe: '" + model + "' is a " + loadConfigFile(model + "/config.json").method +
                 " run; the sweep is for a teacher's sampler (score a generator with `onestep fid`)");

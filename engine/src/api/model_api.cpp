@@ -108,8 +108,8 @@ GenerateResult Model::generate(const GenerateRequest& r) {
   if (r.n <= 0) throw Error("generate: n must be >= 1");
   if (static_cast<int64_t>(r.noise.size()) != r.n * info.noiseSize())
     throw Error("generate: " + std::to_string(r.noise.size()) + " noise values for " + std::to_string(r.n) +
-                " samples; expected " + std::to_string(r.n * info.noiseSize()) + " (" + std::to_string(info.noiseSize()) +
-                " per sample)");
+                " samples; expected " + std::to_string(r.n * info.noiseSize()) + " (" +
+                std::to_string(info.noiseSize()) + " per sample)");
   torch::Tensor labels;
   if (info.numClasses > 0) {
     if (!r.labels.empty() && static_cast<int64_t>(r.labels.size()) != r.n)
@@ -127,7 +127,8 @@ GenerateResult Model::generate(const GenerateRequest& r) {
   if (sampler.sampler != "heun" && sampler.sampler != "euler")
     throw Error("generate: sampler '" + sampler.sampler + "': expected heun or euler");
   if (info.multiStep) {
-    if (r.steps < 0) throw Error("generate: steps must be >= 1 (0 = the configured " + std::to_string(sampler.steps) + ")");
+    if (r.steps < 0)
+      throw Error("generate: steps must be >= 1 (0 = the configured " + std::to_string(sampler.steps) + ")");
     if (r.steps > 0) sampler.steps = r.steps;
   } else if (r.steps < 0 || r.steps > info.maxSteps) {
     throw Error("generate: " + info.method + " samples in " + (info.maxSteps == 2 ? "1 or 2 steps" : "1 step") +
@@ -172,14 +173,16 @@ std::vector<float> Model::denoiseDirection(const std::string& field, const std::
     throw Error("score field: only for 2-D point models (this one is " + m_impl->loaded.shape.text() + ")");
   nets::Denoiser* d = m_impl->field(field);
   if (!d) throw Error("score field '" + field + "': this " + info.method + " model has no such network");
-  if (points.size() % 2 != 0) throw Error("score field: expected x,y pairs, got " + std::to_string(points.size()) + " values");
+  if (points.size() % 2 != 0)
+    throw Error("score field: expected x,y pairs, got " + std::to_string(points.size()) + " values");
   if (!(sigma > 0)) throw Error("score field: sigma must be > 0");
   const int64_t n = static_cast<int64_t>(points.size() / 2);
   torch::NoGradGuard guard;
   d->setTraining(false);
   auto x = fromValues(points, {2}, n).to(m_impl->device);
   torch::Tensor labels;
-  if (d->shape().numClasses > 0) labels = torch::zeros({n}, torch::TensorOptions().dtype(torch::kLong).device(m_impl->device));
+  if (d->shape().numClasses > 0)
+    labels = torch::zeros({n}, torch::TensorOptions().dtype(torch::kLong).device(m_impl->device));
   auto dir = (d->denoise(x, torch::full({n}, sigma, x.options()), labels) - x).to(torch::kCPU).contiguous();
   return std::vector<float>(dir.data_ptr<float>(), dir.data_ptr<float>() + dir.numel());
 }

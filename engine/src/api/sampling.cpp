@@ -102,14 +102,17 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   return result;
 }
 
-std::vector<std::pair<std::string, std::string>> sampleProvenance(const std::string& model, const SampleOptions& options,
-                                                                  int nfe) {
+std::vector<std::pair<std::string, std::string>> sampleProvenance(const std::string& model,
+                                                                  const SampleOptions& options, int nfe) {
   char created[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   std::vector<std::pair<std::string, std::string>> text = {
-      {"Software", "OneStep Studio " + version()}, {"Model", model}, {"Seed", std::to_string(options.seed)},
-      {"NFE", std::to_string(nfe)}, {"Steps", options.steps > 0 ? std::to_string(options.steps) : "default"},
+      {"Software", "OneStep Studio " + version()},
+      {"Model", model},
+      {"Seed", std::to_string(options.seed)},
+      {"NFE", std::to_string(nfe)},
+      {"Steps", options.steps > 0 ? std::to_string(options.steps) : "default"},
       {"Created", created}};
   // The run's settings on one line (whitespace runs collapsed).
   std::string settings;
@@ -147,7 +150,8 @@ ExportSummary exportModel(const std::string& model, const std::string& out) {
   auto m = api::loadModel(model, cpu, {});
   if (m.kind != "checkpoint") throw Error("export: '" + model + "' is a TorchScript file already; use it as it is");
   if (m.method->exportable())
-    throw Error("export: '" + model + "' distils a TorchScript teacher; its generator is the run's generator.pt already");
+    throw Error("export: '" + model +
+                "' distils a TorchScript teacher; its generator is the run's generator.pt already");
   training::CheckpointMeta meta = m.meta;
   if (!m.config.teacher_model.empty()) {
     // A generator keeps naming its teacher (Compare and the score fields load it). A shipped teacher is named by

@@ -32,7 +32,8 @@ void forEachField(Config& c, F&& f) {
   f("snapshot_every", c.snapshot_every, "iterations between sample snapshots (0 = off)");
   f("snapshot_count", c.snapshot_count, "samples per snapshot, from a fixed evaluation noise; 0 = auto");
   f("eval_every", c.eval_every, "iterations between FID evaluations; -1 = auto (<= ~10% of training time), 0 = off");
-  f("eval_count", c.eval_count, "samples per evaluation, from fixed noise; 0 = auto (2000 points, 1000 images, 200 teacher images)");
+  f("eval_count", c.eval_count,
+    "samples per evaluation, from fixed noise; 0 = auto (2000 points, 1000 images, 200 teacher images)");
   f("eval_features", c.eval_features, "evaluation features: auto, raw, builtin[:FILE], inception:FILE");
   f("net.arch", c.net.arch, "denoiser network: auto, mlp (points) or unet (images)");
   f("net.hidden", c.net.hidden, "MLP hidden width");
@@ -45,7 +46,8 @@ void forEachField(Config& c, F&& f) {
   f("teacher.lr", c.teacher.lr, "Adam learning rate; 0 = auto (1e-3 MLP, 2e-4 UNet)");
   f("teacher.lr_rampup", c.teacher.lr_rampup, "samples over which the learning rate ramps up from 0");
   f("teacher.ema_halflife", c.teacher.ema_halflife, "EMA half-life in samples");
-  f("teacher.ema_rampup", c.teacher.ema_rampup, "every EMA (teacher and generators): half-life at most this fraction of samples seen (0 = off)");
+  f("teacher.ema_rampup", c.teacher.ema_rampup,
+    "every EMA (teacher and generators): half-life at most this fraction of samples seen (0 = off)");
   f("teacher.p_mean", c.teacher.p_mean, "mean of ln(sigma) during training");
   f("teacher.p_std", c.teacher.p_std, "standard deviation of ln(sigma) during training");
   f("teacher.sigma_data", c.teacher.sigma_data, "data standard deviation of the preconditioning");
@@ -53,29 +55,41 @@ void forEachField(Config& c, F&& f) {
   f("sid.alpha", c.sid.alpha, "SiD alpha (1.2 in the paper; 0.5-1 is steadier on some data)");
   f("sid.sigma_init", c.sid.sigma_init, "SiD generator noise level: x = G(sigma_init z; sigma_init)");
   f("sid.t_max", c.sid.t_max, "SiD generator step: t ~ U[0, t_max] on the Karras curve");
-  f("sid.lr_g", c.sid.lr_g, "SiD generator learning rate; 0 = auto (1e-4; lower it for a large TorchScript teacher: 1e-5 at batch 256 on CIFAR-10)");
+  f("sid.lr_g", c.sid.lr_g,
+    "SiD generator learning rate; 0 = auto (1e-4; lower it for a large TorchScript teacher: 1e-5 at batch 256 on "
+    "CIFAR-10)");
   f("sid.lr_f", c.sid.lr_f, "SiD fake-score learning rate; 0 = auto (same as sid.lr_g)");
   f("sid.loss_scale", c.sid.loss_scale, "SiD generator loss scale (x100 in the reference)");
-  f("sid.init", c.sid.init, "SiD: start G, its EMA and the fake score from this SiD model (a shipped name such as fashion-mnist-sid, an exported file or a run) instead of the teacher; empty = the teacher");
-  f("sid.ema_halflife", c.sid.ema_halflife, "SiD generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
+  f("sid.init", c.sid.init,
+    "SiD: start G, its EMA and the fake score from this SiD model (a shipped name such as fashion-mnist-sid, an "
+    "exported file or a run) instead of the teacher; empty = the teacher");
+  f("sid.ema_halflife", c.sid.ema_halflife,
+    "SiD generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("ct.p_mean", c.ct.p_mean, "ECT/SCT: mean of ln(t)");
   f("ct.p_std", c.ct.p_std, "ECT/SCT: standard deviation of ln(t)");
   f("ct.k", c.ct.k, "ECT/SCT: r(t) = t (1 - (1 + k sigmoid(-b t)) / q^(stage+1))");
   f("ct.b", c.ct.b, "ECT/SCT: b of the r(t) mapping");
   f("ct.q", c.ct.q, "ECT/SCT: t - r shrinks by q at each stage; 0 = auto (2 images, 1.5 points)");
-  f("ct.stage_samples", c.ct.stage_samples, "ECT/SCT: training samples per stage; 0 = auto (128000 images, 40000 points)");
-  f("ct.stages", c.ct.stages, "ECT/SCT: number of stages, t - r stops shrinking at the last; 0 = auto (11 points, 4 images), -1 = no limit");
+  f("ct.stage_samples", c.ct.stage_samples,
+    "ECT/SCT: training samples per stage; 0 = auto (128000 images, 40000 points)");
+  f("ct.stages", c.ct.stages,
+    "ECT/SCT: number of stages, t - r stops shrinking at the last; 0 = auto (11 points, 4 images), -1 = no limit");
   f("ct.huber_c", c.ct.huber_c, "ECT/SCT: pseudo-Huber c (0 = L2 norm)");
   f("ct.lr", c.ct.lr, "ECT/SCT: RAdam learning rate");
   f("ct.dropout", c.ct.dropout, "ECT/SCT: dropout of the consistency model (-1 = the teacher's)");
-  f("ct.ema_halflife", c.ct.ema_halflife, "ECT/SCT: EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
+  f("ct.ema_halflife", c.ct.ema_halflife,
+    "ECT/SCT: EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("ct.sigma_min", c.ct.sigma_min, "ECT/SCT: boundary time where f(x) = x");
-  f("ct.sigma_max", c.ct.sigma_max, "ECT/SCT: one-step sampling starts at sigma_max z; 0 = auto (80 images, 10 points)");
+  f("ct.sigma_max", c.ct.sigma_max,
+    "ECT/SCT: one-step sampling starts at sigma_max z; 0 = auto (80 images, 10 points)");
   f("ct.t_mid", c.ct.t_mid, "ECT/SCT: intermediate time of two-step sampling");
-  f("sct.ref_batch", c.sct.ref_batch, "SCT: data samples in the reference batch besides the training batch; 0 = the batch alone, -1 = auto (4096 points, 256 images)");
+  f("sct.ref_batch", c.sct.ref_batch,
+    "SCT: data samples in the reference batch besides the training batch; 0 = the batch alone, -1 = auto (4096 points, "
+    "256 images)");
   f("sct.same_class", c.sct.same_class, "SCT: for a class-conditional model, only same-class references count");
   f("smm.latent", c.smm.latent, "Score Mismatching: generator latent size; 0 = auto (8 points, 64 images)");
-  f("smm.gen_hidden", c.smm.gen_hidden, "Score Mismatching: generator width (MLP) or last conv channels; 0 = auto (256, 64)");
+  f("smm.gen_hidden", c.smm.gen_hidden,
+    "Score Mismatching: generator width (MLP) or last conv channels; 0 = auto (256, 64)");
   f("smm.gen_depth", c.smm.gen_depth, "Score Mismatching: generator MLP hidden layers");
   f("smm.levels", c.smm.levels, "Score Mismatching: number of noise levels T");
   f("smm.beta_min", c.smm.beta_min, "Score Mismatching: first beta of the schedule");
@@ -84,7 +98,8 @@ void forEachField(Config& c, F&& f) {
   f("smm.lr_s", c.smm.lr_s, "Score Mismatching: score-net lr; 0 = auto (same as smm.lr_g)");
   f("smm.r1_gamma", c.smm.r1_gamma, "Score Mismatching: lazy R1 weight");
   f("smm.r1_every", c.smm.r1_every, "Score Mismatching: iterations between R1 penalties (0 = off)");
-  f("smm.ema_halflife", c.smm.ema_halflife, "Score Mismatching: generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
+  f("smm.ema_halflife", c.smm.ema_halflife,
+    "Score Mismatching: generator EMA half-life in samples (at most teacher.ema_rampup x samples seen)");
   f("smm.score_steps", c.smm.score_steps, "Score Mismatching: score-net steps per generator step");
   f("smm.lr_halflife", c.smm.lr_halflife,
     "Score Mismatching: both learning rates halve every this many samples, counted from the run's start "
@@ -98,33 +113,41 @@ void forEachField(Config& c, F&& f) {
 
 template <typename T>
 const char* typeName() {
-  if constexpr (std::is_same_v<T, bool>) return "bool";
-  else if constexpr (std::is_integral_v<T>) return "int";
-  else if constexpr (std::is_floating_point_v<T>) return "float";
-  else return "string";
+  if constexpr (std::is_same_v<T, bool>)
+    return "bool";
+  else if constexpr (std::is_integral_v<T>)
+    return "int";
+  else if constexpr (std::is_floating_point_v<T>)
+    return "float";
+  else
+    return "string";
 }
 
 template <typename T>
 std::string toText(const T& v) {
-  if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-  else if constexpr (std::is_same_v<T, std::string>) return v;
+  if constexpr (std::is_same_v<T, bool>)
+    return v ? "true" : "false";
+  else if constexpr (std::is_same_v<T, std::string>)
+    return v;
   else if constexpr (std::is_floating_point_v<T>) {
     std::ostringstream s;
     s.precision(10);
     s << v;
     return s.str();
-  } else return std::to_string(v);
+  } else
+    return std::to_string(v);
 }
 
 template <typename T>
 void fromText(T& out, const std::string& key, const std::string& text) {
-  auto bad = [&](const char* expected) {
-    return Error("setting " + key + "='" + text + "': expected " + expected);
-  };
+  auto bad = [&](const char* expected) { return Error("setting " + key + "='" + text + "': expected " + expected); };
   if constexpr (std::is_same_v<T, bool>) {
-    if (text == "true" || text == "1" || text == "yes" || text == "on") out = true;
-    else if (text == "false" || text == "0" || text == "no" || text == "off") out = false;
-    else throw bad("true or false");
+    if (text == "true" || text == "1" || text == "yes" || text == "on")
+      out = true;
+    else if (text == "false" || text == "0" || text == "no" || text == "off")
+      out = false;
+    else
+      throw bad("true or false");
   } else if constexpr (std::is_same_v<T, std::string>) {
     out = text;
   } else {
@@ -144,8 +167,7 @@ void fromText(T& out, const std::string& key, const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used == 0 || used != text.size())
-      throw bad(std::is_floating_point_v<T> ? "a number" : "an integer");
+    if (used == 0 || used != text.size()) throw bad(std::is_floating_point_v<T> ? "a number" : "an integer");
   }
 }
 
@@ -247,8 +269,7 @@ void validateConfig(const RunConfig& c) {
   need(c.sampler.sampler == "heun" || c.sampler.sampler == "euler",
        "sampler.sampler '" + c.sampler.sampler + "' must be heun or euler");
   need(c.sampler.steps >= 1 && c.sampler.steps <= 1000, "sampler.steps must be in 1..1000");
-  need(c.sampler.sigma_min > 0 && c.sampler.sigma_max > c.sampler.sigma_min,
-       "sampler needs 0 < sigma_min < sigma_max");
+  need(c.sampler.sigma_min > 0 && c.sampler.sigma_max > c.sampler.sigma_min, "sampler needs 0 < sigma_min < sigma_max");
   need(c.sampler.rho > 0, "sampler.rho must be > 0");
 }
 

@@ -58,8 +58,7 @@ std::string resolveDevice(const std::string& requested) {
   if (requested == "cpu") return "cpu";
   if (requested.rfind("cuda", 0) == 0) {
     if (!cudaAvailable())
-      throw Error("device '" + requested +
-                  "': this LibTorch has no usable CUDA device (use --device cpu or auto)");
+      throw Error("device '" + requested + "': this LibTorch has no usable CUDA device (use --device cpu or auto)");
     try {
       torch::Device d(requested);
       if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
@@ -76,7 +75,8 @@ std::string resolveDevice(const std::string& requested) {
 std::vector<std::string> availableDevices() {
   std::vector<std::string> out = {"cpu"};
   if (cudaAvailable())
-    for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i) out.push_back("cuda:" + std::to_string(i));
+    for (int64_t i = 0; i < static_cast<int64_t>(torch::cuda::device_count()); ++i)
+      out.push_back("cuda:" + std::to_string(i));
   return out;
 }
 

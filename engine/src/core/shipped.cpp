@@ -2,8 +2,8 @@
 // api/shipped_sets.cpp, above the data sources).
 #include "onestep/shipped.h"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -31,7 +31,8 @@ std::string absolute(const std::string& dir) { return fs::absolute(fs::path(dir)
 }  // namespace
 
 std::string shippedModelsDir() {
-  if (const char* env = std::getenv("ONESTEP_MODELS_DIR"); env && *env) return isDir(env) ? absolute(env) : std::string();
+  if (const char* env = std::getenv("ONESTEP_MODELS_DIR"); env && *env)
+    return isDir(env) ? absolute(env) : std::string();
   std::vector<std::string> candidates;
   if (const std::string exe = executableDir(); !exe.empty()) candidates.push_back(exe + "/../share/onestep/models");
   candidates.emplace_back(ONESTEP_SOURCE_MODELS_DIR);
@@ -68,7 +69,8 @@ std::vector<ShippedModel> shippedModels() {
       m.value10k = row.value("value_10k", 0.0);
       m.command = row.at("command").get<std::string>();
     } catch (const nlohmann::json::exception& e) {
-      throw Error("shipped models list '" + listPath + "': a row lacks a field or has the wrong type (" + e.what() + ")");
+      throw Error("shipped models list '" + listPath + "': a row lacks a field or has the wrong type (" + e.what() +
+                  ")");
     }
     if (!isFile(m.file)) continue;  // listed but not installed: not offered
     m.bytes = static_cast<int64_t>(fs::file_size(m.file));

@@ -42,8 +42,9 @@ std::unique_ptr<DataSource> openCifar10(const ParsedSpec& spec) {
   for (int64_t i = 0; i < n; ++i) {
     const char* rec = all.data() + i * kRecord;
     lb[i] = static_cast<unsigned char>(rec[0]);
-    if (lb[i] > 9) throw Error("CIFAR-10 data in '" + dir + "': record " + std::to_string(i) +
-                               " has label " + std::to_string(lb[i]) + ", expected 0..9");
+    if (lb[i] > 9)
+      throw Error("CIFAR-10 data in '" + dir + "': record " + std::to_string(i) + " has label " +
+                  std::to_string(lb[i]) + ", expected 0..9");
     std::memcpy(px + i * (kRecord - 1), rec + 1, kRecord - 1);
   }
   DataInfo info;
@@ -54,7 +55,8 @@ std::unique_ptr<DataSource> openCifar10(const ParsedSpec& spec) {
   info.height = 32;
   info.width = 32;
   info.numClasses = 10;
-  info.description = "CIFAR-10 " + split + " split, " + std::to_string(n) + " colour 32x32 images, 10 classes, from " + dir;
+  info.description =
+      "CIFAR-10 " + split + " split, " + std::to_string(n) + " colour 32x32 images, 10 classes, from " + dir;
   return makeImageDataset(info, images, labels);
 }
 

@@ -28,7 +28,8 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
   if (size < 4 || size > 1024) throw Error("data spec '" + spec.text + "': size must be in 4..1024");
   if (channels != 1 && channels != 3) throw Error("data spec '" + spec.text + "': channels must be 1 or 3");
 
-  static const std::vector<std::string> kExt = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"};
+  static const std::vector<std::string> kExt = {".png", ".jpg",  ".jpeg", ".bmp", ".webp",
+                                                ".tif", ".tiff", ".ppm",  ".pgm"};
   std::vector<std::string> paths;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
@@ -36,7 +37,8 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
       paths.push_back(e.path().string());
   }
   std::sort(paths.begin(), paths.end());
-  if (paths.empty()) throw Error("data spec '" + spec.text + "': no image files (png, jpg, bmp, webp, tif) in '" + dir + "'");
+  if (paths.empty())
+    throw Error("data spec '" + spec.text + "': no image files (png, jpg, bmp, webp, tif) in '" + dir + "'");
 
   std::vector<cv::Mat> images;
   int skipped = 0;
@@ -56,8 +58,9 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
     cv::Rect crop((resized.cols - size) / 2, (resized.rows - size) / 2, size, size);
     images.push_back(resized(crop).clone());
   }
-  if (images.empty()) throw Error("data spec '" + spec.text + "': none of the " + std::to_string(paths.size()) +
-                                  " image files in '" + dir + "' could be decoded");
+  if (images.empty())
+    throw Error("data spec '" + spec.text + "': none of the " + std::to_string(paths.size()) + " image files in '" +
+                dir + "' could be decoded");
   const int64_t n = static_cast<int64_t>(images.size());
   auto hwc = torch::empty({n, size, size, channels}, torch::kUInt8);
   for (int64_t i = 0; i < n; ++i)

@@ -31,8 +31,7 @@ std::string readMaybeGz(const std::string& path) {
   }
   // A truncated .gz stream reads without error up to its end; zlib reports it only at close.
   int rc = gzclose(f);
-  if (rc != Z_OK && rc != Z_BUF_ERROR)
-    throw Error("IDX file '" + path + "': corrupt compressed data");
+  if (rc != Z_OK && rc != Z_BUF_ERROR) throw Error("IDX file '" + path + "': corrupt compressed data");
   if (rc == Z_BUF_ERROR) throw Error("IDX file '" + path + "': truncated compressed data");
   return out;
 }
@@ -96,8 +95,9 @@ torch::Tensor readIdxLabels(const std::string& path) {
 std::unique_ptr<DataSource> openIdxDataset(const ParsedSpec& spec, const std::string& defaultDir) {
   std::string dir = spec.path.empty() ? defaultDir : spec.path;
   if (dir.empty()) throw Error("data spec '" + spec.text + "': needs a directory (" + spec.kind + ":DIR)");
-  if (!isDir(dir)) throw Error("data spec '" + spec.text + "': directory '" + dir + "' not found" +
-                               (spec.kind == "fashion-mnist" ? " (install Debian's dataset-fashion-mnist)" : ""));
+  if (!isDir(dir))
+    throw Error("data spec '" + spec.text + "': directory '" + dir + "' not found" +
+                (spec.kind == "fashion-mnist" ? " (install Debian's dataset-fashion-mnist)" : ""));
   std::string split = "train";
   for (const auto& [k, v] : spec.options) {
     if (k != "split") throw Error("data spec '" + spec.text + "': unknown option '" + k + "' (expected split)");

@@ -13,9 +13,7 @@ torch::Tensor karrasSigmas(int steps, double sigmaMin, double sigmaMax, double r
   return torch::cat({t, torch::zeros({1}, opts)});
 }
 
-int samplerNfe(const SamplerConfig& config) {
-  return config.sampler == "heun" ? 2 * config.steps - 1 : config.steps;
-}
+int samplerNfe(const SamplerConfig& config) { return config.sampler == "heun" ? 2 * config.steps - 1 : config.steps; }
 
 torch::Tensor sampleEdm(const DenoiseFn& denoise, const torch::Tensor& noise, const SamplerConfig& config,
                         const StepCallback& callback) {

@@ -13,10 +13,10 @@ using DenoiseFn = std::function<torch::Tensor(const torch::Tensor& x, const torc
 
 // What a sampler step hands its callback (k-diffusion's per-step `callback`).
 struct StepInfo {
-  int index = 0;              // step i (0-based)
-  int total = 0;              // number of steps N
-  double sigma = 0;           // t_i
-  double sigmaNext = 0;       // t_{i+1}
+  int index = 0;                            // step i (0-based)
+  int total = 0;                            // number of steps N
+  double sigma = 0;                         // t_i
+  double sigmaNext = 0;                     // t_{i+1}
   const torch::Tensor* x = nullptr;         // x_i before the step
   const torch::Tensor* denoised = nullptr;  // D(x_i; t_i)
 };

@@ -1,8 +1,8 @@
 #include "io/images.h"
 
+#include <zlib.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,7 +18,8 @@ cv::Mat imageGrid(const torch::Tensor& images, int cols, int pad) {
   const int h = static_cast<int>(t.size(2)), w = static_cast<int>(t.size(3));
   if (cols <= 0) cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n)))));
   const int rows = (n + cols - 1) / cols;
-  cv::Mat grid(rows * h + (rows + 1) * pad, cols * w + (cols + 1) * pad, c == 1 ? CV_8UC1 : CV_8UC3, cv::Scalar::all(32));
+  cv::Mat grid(rows * h + (rows + 1) * pad, cols * w + (cols + 1) * pad, c == 1 ? CV_8UC1 : CV_8UC3,
+               cv::Scalar::all(32));
   auto hwc = t.permute({0, 2, 3, 1}).contiguous();
   for (int i = 0; i < n; ++i) {
     cv::Mat tile(h, w, c == 1 ? CV_8UC1 : CV_8UC3, hwc[i].data_ptr<uint8_t>());
@@ -51,7 +52,8 @@ void putBigEndian(std::string& out, uint32_t v) {
 
 // A PNG text chunk: tEXt for plain ASCII, else iTXt (UTF-8).
 std::string textChunk(const std::string& key, const std::string& value) {
-  const bool ascii = std::all_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 128; });
+  const bool ascii =
+      std::all_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 128; });
   std::string body = ascii ? std::string("tEXt") : std::string("iTXt");
   body += key.substr(0, 79);
   body.push_back('\0');
@@ -60,16 +62,20 @@ std::string textChunk(const std::string& key, const std::string& value) {
   std::string chunk;
   putBigEndian(chunk, static_cast<uint32_t>(body.size() - 4));
   chunk += body;
-  putBigEndian(chunk, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+  putBigEndian(chunk, static_cast<uint32_t>(
+                          crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
   return chunk;
 }
 
 }  // namespace
 
-void writePng(const std::string& path, const cv::Mat& rgbOrGrey, const std::vector<std::pair<std::string, std::string>>& text) {
+void writePng(const std::string& path, const cv::Mat& rgbOrGrey,
+              const std::vector<std::pair<std::string, std::string>>& text) {
   cv::Mat bgr;
-  if (rgbOrGrey.channels() == 3) cv::cvtColor(rgbOrGrey, bgr, cv::COLOR_RGB2BGR);
-  else bgr = rgbOrGrey;
+  if (rgbOrGrey.channels() == 3)
+    cv::cvtColor(rgbOrGrey, bgr, cv::COLOR_RGB2BGR);
+  else
+    bgr = rgbOrGrey;
   std::vector<uchar> buf;
   if (!cv::imencode(".png", bgr, buf)) throw Error("output '" + path + "': PNG encoding failed");
   std::string png(buf.begin(), buf.end());
@@ -80,9 +86,7 @@ void writePng(const std::string& path, const cv::Mat& rgbOrGrey, const std::vect
   writeFileAtomic(path, png);
 }
 
-torch::Tensor bytesToUnit(const torch::Tensor& images) {
-  return images.to(torch::kFloat32).div(127.5).sub(1.0);
-}
+torch::Tensor bytesToUnit(const torch::Tensor& images) { return images.to(torch::kFloat32).div(127.5).sub(1.0); }
 
 torch::Tensor unitToBytes(const torch::Tensor& x) {
   return x.detach().to(torch::kCPU, torch::kFloat32).mul(127.5).add(128).clamp(0, 255).to(torch::kUInt8);

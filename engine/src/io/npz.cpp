@@ -20,8 +20,8 @@ int64_t NpyArray::count() const {
 namespace {
 
 std::size_t itemSize(const std::string& dtype, const std::string& source) {
-  static const std::map<std::string, std::size_t> kSizes = {
-      {"<f4", 4}, {"<f8", 8}, {"|u1", 1}, {"<u1", 1}, {"|i1", 1}, {"<i4", 4}, {"<i8", 8}, {"<u8", 8}, {"|b1", 1}};
+  static const std::map<std::string, std::size_t> kSizes = {{"<f4", 4}, {"<f8", 8}, {"|u1", 1}, {"<u1", 1}, {"|i1", 1},
+                                                            {"<i4", 4}, {"<i8", 8}, {"<u8", 8}, {"|b1", 1}};
   auto it = kSizes.find(dtype);
   if (it == kSizes.end())
     throw Error(source + ": dtype '" + dtype + "' is not supported (expected float32/64, uint8, int32/64)");
@@ -71,11 +71,13 @@ NpyArray decodeNpy(const std::string& b, const std::string& source) {
   const std::string header = b.substr(start, headerLen);
   std::smatch m;
   NpyArray a;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'"))) throw Error(source + ": .npy header has no descr");
+  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
+    throw Error(source + ": .npy header has no descr");
   a.dtype = m[1];
   if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
     throw Error(source + ": Fortran-ordered arrays are not supported");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw Error(source + ": .npy header has no shape");
+  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+    throw Error(source + ": .npy header has no shape");
   for (const auto& part : split(m[1], ',')) {
     std::string p = std::regex_replace(part, std::regex("\\s|L"), "");
     if (!p.empty()) a.shape.push_back(std::stoll(p));
@@ -83,7 +85,8 @@ NpyArray decodeNpy(const std::string& b, const std::string& source) {
   const std::size_t need = static_cast<std::size_t>(a.count()) * itemSize(a.dtype, source);
   const std::size_t have = b.size() - start - headerLen;
   if (have < need)
-    throw Error(source + ": truncated: shape needs " + std::to_string(need) + " bytes of data, found " + std::to_string(have));
+    throw Error(source + ": truncated: shape needs " + std::to_string(need) + " bytes of data, found " +
+                std::to_string(have));
   a.data = b.substr(start + headerLen, need);
   return a;
 }

@@ -39,15 +39,20 @@ cv::Mat prepareFrame(const std::string& path, cv::Size* size, const TimelapseOpt
   if (image.empty()) throw Error("timelapse: cannot read frame '" + path + "' (expected a PNG or JPEG image)");
   if (size->width == 0) {
     const double scale = std::min(1.0, static_cast<double>(options.maxSide) / std::max(image.cols, image.rows));
-    *size = cv::Size(std::max(1, static_cast<int>(image.cols * scale)) & ~1, std::max(1, static_cast<int>(image.rows * scale)) & ~1);
+    *size = cv::Size(std::max(1, static_cast<int>(image.cols * scale)) & ~1,
+                     std::max(1, static_cast<int>(image.rows * scale)) & ~1);
     if (size->width == 0 || size->height == 0) *size = cv::Size(2, 2);
   }
-  const double scale = std::min(static_cast<double>(size->width) / image.cols, static_cast<double>(size->height) / image.rows);
+  const double scale =
+      std::min(static_cast<double>(size->width) / image.cols, static_cast<double>(size->height) / image.rows);
   cv::Mat scaled;
-  cv::resize(image, scaled, cv::Size(std::max(1, static_cast<int>(image.cols * scale)), std::max(1, static_cast<int>(image.rows * scale))),
-             0, 0, cv::INTER_AREA);
+  cv::resize(
+      image, scaled,
+      cv::Size(std::max(1, static_cast<int>(image.cols * scale)), std::max(1, static_cast<int>(image.rows * scale))), 0,
+      0, cv::INTER_AREA);
   cv::Mat frame(*size, CV_8UC3, cv::Scalar(40, 40, 40));
-  scaled.copyTo(frame(cv::Rect((size->width - scaled.cols) / 2, (size->height - scaled.rows) / 2, scaled.cols, scaled.rows)));
+  scaled.copyTo(
+      frame(cv::Rect((size->width - scaled.cols) / 2, (size->height - scaled.rows) / 2, scaled.cols, scaled.rows)));
   const long long it = iterationOf(path);
   if (options.caption && it >= 0) {
     const int band = std::max(14, size->height / 16);
@@ -77,13 +82,15 @@ class GifWriter {
       m_out.put(static_cast<char>(b));
     }
     // NETSCAPE2.0 application extension: loop forever.
-    const unsigned char loop[] = {0x21, 0xFF, 0x0B, 'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0', 0x03, 0x01, 0x00, 0x00, 0x00};
+    const unsigned char loop[] = {0x21, 0xFF, 0x0B, 'N', 'E',  'T',  'S',  'C',  'A', 'P',
+                                  'E',  '2',  '.',  '0', 0x03, 0x01, 0x00, 0x00, 0x00};
     m_out.write(reinterpret_cast<const char*>(loop), sizeof loop);
   }
 
   void frame(const cv::Mat& bgr) {
-    const unsigned char control[] = {0x21, 0xF9, 0x04, 0x04, static_cast<unsigned char>(m_delay & 0xFF),
-                                     static_cast<unsigned char>(m_delay >> 8), 0x00, 0x00};
+    const unsigned char control[] = {
+        0x21, 0xF9, 0x04, 0x04, static_cast<unsigned char>(m_delay & 0xFF), static_cast<unsigned char>(m_delay >> 8),
+        0x00, 0x00};
     m_out.write(reinterpret_cast<const char*>(control), sizeof control);
     m_out.put(0x2C);  // image descriptor: the whole canvas, no local table, not interlaced
     word(0);
@@ -198,13 +205,15 @@ bool isGrey(const cv::Mat& bgr) {
 }  // namespace
 
 std::vector<std::string> runSnapshots(const std::string& runDir) {
-  if (!isFile(runDir + "/config.json")) throw Error("timelapse: '" + runDir + "' is not a run directory (no config.json)");
+  if (!isFile(runDir + "/config.json"))
+    throw Error("timelapse: '" + runDir + "' is not a run directory (no config.json)");
   std::vector<std::string> frames;
   const fs::path dir = fs::path(runDir) / "snapshots";
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.is_regular_file() && iterationOf(entry.path().string()) >= 0) frames.push_back(entry.path().string());
-  std::sort(frames.begin(), frames.end(), [](const std::string& a, const std::string& b) { return iterationOf(a) < iterationOf(b); });
+  std::sort(frames.begin(), frames.end(),
+            [](const std::string& a, const std::string& b) { return iterationOf(a) < iterationOf(b); });
   if (frames.empty())
     throw Error("timelapse: run '" + runDir + "' has no snapshots yet (snapshots/iter-*.png; see snapshot_every)");
   return frames;

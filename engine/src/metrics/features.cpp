@@ -142,8 +142,8 @@ std::string resourcePath(const std::string& relative) {
 
 std::string resolveExtractor(const std::string& extractor, const SampleSet& samples) {
   const bool images = samples.kind == SampleSet::Kind::Images;
-  const bool fashionShape = images && samples.shape.size() == 4 && samples.shape[1] == 28 && samples.shape[2] == 28 &&
-                            samples.shape[3] == 1;
+  const bool fashionShape =
+      images && samples.shape.size() == 4 && samples.shape[1] == 28 && samples.shape[2] == 28 && samples.shape[3] == 1;
   if (extractor == "auto" || extractor.empty()) return fashionShape ? "builtin" : "raw";
   if (extractor == "raw") return extractor;
   if (extractor == "builtin" || extractor.rfind("builtin:", 0) == 0) {
@@ -197,7 +197,8 @@ Features extractFeatures(const SampleSet& samples, const std::string& extractorN
     net = torch::jit::load(file, device);
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();
-    throw Error("features '" + extractor + "': not a loadable TorchScript file (" + msg.substr(0, msg.find('\n')) + ")");
+    throw Error("features '" + extractor + "': not a loadable TorchScript file (" + msg.substr(0, msg.find('\n')) +
+                ")");
   }
   net.eval();
   torch::NoGradGuard guard;

@@ -89,8 +89,8 @@ double frechetDistance(const FeatureStats& a, const FeatureStats& b) {
   auto m = r.mm(sB).mm(r);
   auto traceSqrt = torch::linalg_eigvalsh((m + m.t()) / 2).clamp_min(0).sqrt().sum().item<double>();
   auto diff = muA - muB;
-  const double value = diff.dot(diff).item<double>() + sA.trace().item<double>() + sB.trace().item<double>() -
-                       2.0 * traceSqrt;
+  const double value =
+      diff.dot(diff).item<double>() + sA.trace().item<double>() + sB.trace().item<double>() - 2.0 * traceSqrt;
   if (!std::isfinite(value)) throw Error("FID: not finite (statistics contain NaN or Inf)");
   return std::max(value, 0.0);
 }
@@ -149,8 +149,8 @@ void saveStats(const std::string& path, const FeatureStats& s) {
       {"sigma", arr("<f8", {s.dim, s.dim}, s.sigma.data(), s.sigma.size() * sizeof(double))},
       {"count", arr("<i8", {}, &s.count, sizeof(int64_t))}};
   if (!s.extractor.empty())
-    members.emplace_back("extractor", arr("|u1", {static_cast<int64_t>(s.extractor.size())}, s.extractor.data(),
-                                          s.extractor.size()));
+    members.emplace_back(
+        "extractor", arr("|u1", {static_cast<int64_t>(s.extractor.size())}, s.extractor.data(), s.extractor.size()));
   io::writeNpz(path, members);
 }
 

@@ -25,8 +25,8 @@ std::string SampleShape::text() const {
 }
 
 bool SampleShape::operator==(const SampleShape& o) const {
-  return kind == o.kind && (kind == "points" ? dim == o.dim
-                                             : channels == o.channels && height == o.height && width == o.width);
+  return kind == o.kind &&
+         (kind == "points" ? dim == o.dim : channels == o.channels && height == o.height && width == o.width);
 }
 
 torch::Tensor edmPrecondition(RawNet& net, const torch::Tensor& x, const torch::Tensor& sigma,
@@ -58,7 +58,9 @@ namespace {
 class NativeDenoiser : public Denoiser {
  public:
   NativeDenoiser(std::shared_ptr<torch::nn::Module> module, SampleShape shape, double sigmaData)
-      : m_module(std::move(module)), m_raw(dynamic_cast<RawNet*>(m_module.get())), m_shape(std::move(shape)),
+      : m_module(std::move(module)),
+        m_raw(dynamic_cast<RawNet*>(m_module.get())),
+        m_shape(std::move(shape)),
         m_sigmaData(sigmaData) {}
 
   torch::Tensor denoise(const torch::Tensor& x, const torch::Tensor& sigma, const torch::Tensor& labels) override {
@@ -158,8 +160,7 @@ int intAttr(const torch::jit::Module& m, const char* name, int fallback) {
 
 std::shared_ptr<torch::nn::Module> makeRawModule(const NetConfig& config, const SampleShape& shape) {
   const int classes = config.class_cond ? shape.numClasses : 0;
-  if (config.class_cond && shape.numClasses <= 0)
-    throw Error("net.class_cond is on but the data has no class labels");
+  if (config.class_cond && shape.numClasses <= 0) throw Error("net.class_cond is on but the data has no class labels");
   if (config.arch == "mlp") {
     if (shape.kind != "points") throw Error("net.arch mlp needs point data; use unet for " + shape.text());
     return Mlp(shape.dim, config.hidden, config.depth, classes, config.dropout).ptr();
@@ -194,8 +195,7 @@ std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const st
     std::string msg = e.what_without_backtrace();
     throw Error("TorchScript file '" + path + "': cannot be loaded (" + msg.substr(0, msg.find('\n')) + ")");
   }
-  if (!module.find_method("forward"))
-    throw Error("TorchScript file '" + path + "': has no forward(x, sigma) method");
+  if (!module.find_method("forward")) throw Error("TorchScript file '" + path + "': has no forward(x, sigma) method");
   auto nargs = module.get_method("forward").function().getSchema().arguments().size();
   if (nargs != 3 && nargs != 4)
     throw Error("TorchScript file '" + path + "': forward takes " + std::to_string(nargs - 1) +

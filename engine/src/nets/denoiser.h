@@ -13,13 +13,13 @@ namespace onestep::nets {
 
 // The shape of one sample a denoiser works on.
 struct SampleShape {
-  std::string kind = "points";  // "points" or "images"
-  int dim = 2;                  // points: coordinates
+  std::string kind = "points";              // "points" or "images"
+  int dim = 2;                              // points: coordinates
   int channels = 0, height = 0, width = 0;  // images
-  int numClasses = 0;           // class-conditional when > 0
+  int numClasses = 0;                       // class-conditional when > 0
   // [N, ...] for a batch of n.
   std::vector<int64_t> batchShape(int64_t n) const;
-  std::string text() const;     // "points[2]" or "images[1x28x28]"
+  std::string text() const;  // "points[2]" or "images[1x28x28]"
   bool operator==(const SampleShape& o) const;
 };
 
@@ -27,7 +27,8 @@ struct SampleShape {
 class RawNet {
  public:
   virtual ~RawNet() = default;
-  virtual torch::Tensor forwardRaw(const torch::Tensor& x, const torch::Tensor& cNoise, const torch::Tensor& labels) = 0;
+  virtual torch::Tensor forwardRaw(const torch::Tensor& x, const torch::Tensor& cNoise,
+                                   const torch::Tensor& labels) = 0;
   // Changes the dropout probability of every dropout layer (consistency tuning raises it on a teacher copy).
   virtual void setDropout(double /*p*/) {}
 };

@@ -26,8 +26,7 @@ torch::Tensor MlpGeneratorImpl::generate(const torch::Tensor& z, const torch::Te
   return m_out(h);
 }
 
-ConvGeneratorImpl::ConvGeneratorImpl(int latent, int channels, int height, int width, int baseChannels,
-                                     int numClasses)
+ConvGeneratorImpl::ConvGeneratorImpl(int latent, int channels, int height, int width, int baseChannels, int numClasses)
     : m_latent(latent),
       m_channels(channels),
       m_height(height),
@@ -59,7 +58,8 @@ torch::Tensor ConvGeneratorImpl::generate(const torch::Tensor& z, const torch::T
   h = torch::silu(m_norm0(h));
   auto up = [](const torch::Tensor& x) {
     return torch::nn::functional::interpolate(
-        x, torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
+        x,
+        torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
   };
   h = torch::silu(m_norm1(m_conv1(up(h))));
   h = torch::silu(m_norm2(m_conv2(up(h))));

@@ -51,8 +51,8 @@ UNetImpl::UNetImpl(int channels, int imageChannels, int resolution, std::vector<
       m_dropout(dropout) {
   const int factor = 1 << (m_mult.size() - 1);
   if (m_mult.empty() || m_resolution % factor != 0)
-    throw Error("UNet: image size " + std::to_string(m_resolution) + " must be divisible by " +
-                std::to_string(factor) + " for " + std::to_string(m_mult.size()) + " resolution levels (net.channel_mult)");
+    throw Error("UNet: image size " + std::to_string(m_resolution) + " must be divisible by " + std::to_string(factor) +
+                " for " + std::to_string(m_mult.size()) + " resolution levels (net.channel_mult)");
   reset();
 }
 
@@ -62,7 +62,8 @@ void UNetImpl::reset() {
   m_emb1 = register_module("emb1", torch::nn::Linear(m_channels, emb));
   m_emb2 = register_module("emb2", torch::nn::Linear(emb, emb));
   if (m_numClasses > 0) m_classEmbed = register_module("class_embed", torch::nn::Embedding(m_numClasses, emb));
-  m_in = register_module("input", torch::nn::Conv2d(torch::nn::Conv2dOptions(m_imageChannels, m_channels, 3).padding(1)));
+  m_in =
+      register_module("input", torch::nn::Conv2d(torch::nn::Conv2dOptions(m_imageChannels, m_channels, 3).padding(1)));
 
   m_down = register_module("down", torch::nn::ModuleList());
   m_downsample = register_module("downsample", torch::nn::ModuleList());

@@ -15,8 +15,8 @@
 namespace onestep::training {
 
 std::string shapeToJson(const nets::SampleShape& s) {
-  nlohmann::json j = {{"kind", s.kind}, {"dim", s.dim}, {"channels", s.channels}, {"height", s.height},
-                      {"width", s.width}, {"num_classes", s.numClasses}};
+  nlohmann::json j = {{"kind", s.kind},     {"dim", s.dim},     {"channels", s.channels},
+                      {"height", s.height}, {"width", s.width}, {"num_classes", s.numClasses}};
   return j.dump();
 }
 
@@ -116,7 +116,8 @@ std::vector<std::string> listCheckpoints(const std::string& runDir) {
   if (!isDir(dir)) return out;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (e.is_regular_file() && name.rfind("ckpt-", 0) == 0 && extensionOf(name) == ".pt") out.push_back(e.path().string());
+    if (e.is_regular_file() && name.rfind("ckpt-", 0) == 0 && extensionOf(name) == ".pt")
+      out.push_back(e.path().string());
   }
   std::sort(out.begin(), out.end());  // zero-padded iteration numbers sort in order
   return out;

@@ -12,12 +12,12 @@ namespace onestep::training {
 
 // What a checkpoint says about itself.
 struct CheckpointMeta {
-  std::string method;        // config.method
-  int64_t iteration = 0;     // iterations done
-  int64_t samples = 0;       // training samples consumed
-  double elapsed = 0;        // wall seconds of training so far
-  std::string configJson;    // the run's config.json at the time
-  nets::SampleShape shape;   // the sample shape of the model
+  std::string method;       // config.method
+  int64_t iteration = 0;    // iterations done
+  int64_t samples = 0;      // training samples consumed
+  double elapsed = 0;       // wall seconds of training so far
+  std::string configJson;   // the run's config.json at the time
+  nets::SampleShape shape;  // the sample shape of the model
 };
 
 // The format tag inside every checkpoint.

@@ -79,7 +79,8 @@ class ConsistencyMethod : public Method {
       // The class restriction is for class-conditional models (SCT's conditional runs): an unconditional
       // model's target averages over every class, so there the whole reference batch counts.
       torch::Tensor allowed;
-      if (m_config.sct.same_class && labels.defined() && numClasses() > 0) allowed = labels.reshape({-1, 1}) == refLabels.reshape({1, -1});
+      if (m_config.sct.same_class && labels.defined() && numClasses() > 0)
+        allowed = labels.reshape({-1, 1}) == refLabels.reshape({1, -1});
       auto x0 = sctDenoised(xT, t, refs, allowed);
       xR = xT + ((r - t) / t).reshape(view) * (xT - x0);
     } else {
@@ -242,8 +243,9 @@ MethodEntry ectMethod() {
     requireSetting(c.ct.lr > 0, "ct.lr must be > 0");
     requireSetting(c.ct.dropout == -1 || (c.ct.dropout >= 0 && c.ct.dropout < 1), "ct.dropout must be -1 or in [0, 1)");
     requireSetting(c.ct.ema_halflife > 0, "ct.ema_halflife must be > 0");
-    requireSetting(c.ct.sigma_min > 0 && c.ct.t_mid > c.ct.sigma_min && (c.ct.sigma_max == 0 || c.ct.sigma_max > c.ct.t_mid),
-                   "ct needs 0 < sigma_min < t_mid < sigma_max (sigma_max 0 = auto)");
+    requireSetting(
+        c.ct.sigma_min > 0 && c.ct.t_mid > c.ct.sigma_min && (c.ct.sigma_max == 0 || c.ct.sigma_max > c.ct.t_mid),
+        "ct needs 0 < sigma_min < t_mid < sigma_max (sigma_max 0 = auto)");
   };
   return {info, makeConsistencyMethod};
 }

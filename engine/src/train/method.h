@@ -23,7 +23,8 @@ struct GenerateOptions {
   bool ema = true;        // use the EMA weights
   int steps = 0;          // generator steps (consistency models: 1 or 2); 0 = the method's default
   double tMid = 0;        // consistency models' two-step intermediate time; 0 = the config's ct.t_mid
-  torch::Tensor stepNoise;  // noise of a second generator step, like `noise` (undefined: drawn from the default generator)
+  torch::Tensor
+      stepNoise;  // noise of a second generator step, like `noise` (undefined: drawn from the default generator)
   diffusion::StepCallback onStep;  // multi-step samplers: called after each step (it may throw Cancelled)
 };
 
@@ -87,8 +88,7 @@ void sanitiseGradients(const std::vector<torch::Tensor>& parameters);
 // every use) and the learning rate (set before every step). The copies are reused from one iteration to the
 // next; they hold three times the network's parameters.
 // The key of an optimiser's state: a parameter's name in LibTorch 1.x, its address in LibTorch 2.x.
-using OptimizerStateKey =
-    std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state().begin()->first)>;
+using OptimizerStateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state().begin()->first)>;
 
 class UndoPoint {
  public:

@@ -135,8 +135,9 @@ std::unique_ptr<nets::Denoiser> loadTeacher(const std::string& path, const nets:
                                             torch::Device device) {
   if (path.empty()) throw Error("distillation needs a teacher (--teacher RUN_DIR|CHECKPOINT|FILE.pt)");
   // A TorchScript teacher without shape attributes is taken to fit the data (its first call checks it).
-  std::vector<int64_t> fallback = shape.kind == "points" ? std::vector<int64_t>{shape.dim}
-                                                         : std::vector<int64_t>{shape.channels, shape.height, shape.width};
+  std::vector<int64_t> fallback = shape.kind == "points"
+                                      ? std::vector<int64_t>{shape.dim}
+                                      : std::vector<int64_t>{shape.channels, shape.height, shape.width};
   LoadedModel model;
   try {
     model = loadModel(path, device, fallback);

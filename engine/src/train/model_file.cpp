@@ -30,7 +30,9 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
     if (all.empty()) throw Error("model '" + path + "': the run has no checkpoint yet (train it first)");
     file = all.back();
   } else if (!isFile(path)) {
-    throw Error("model '" + path + "': not found (expected a run directory, a checkpoint, a TorchScript .pt file or a shipped name: onestep models)");
+    throw Error("model '" + path +
+                "': not found (expected a run directory, a checkpoint, a TorchScript .pt file or a shipped name: "
+                "onestep models)");
   }
   m.file = file;
   if (isCheckpointFile(file)) {

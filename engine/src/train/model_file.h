@@ -12,12 +12,12 @@
 namespace onestep::training {
 
 struct LoadedModel {
-  std::string kind;                   // "checkpoint" or "torchscript"
-  std::string file;                   // the file actually loaded
-  RunConfig config;                   // the run's config (defaults for a TorchScript file)
-  CheckpointMeta meta;                // checkpoint metadata (checkpoints only)
-  nets::SampleShape shape;            // per-sample shape
-  std::unique_ptr<Method> method;     // checkpoints
+  std::string kind;                          // "checkpoint" or "torchscript"
+  std::string file;                          // the file actually loaded
+  RunConfig config;                          // the run's config (defaults for a TorchScript file)
+  CheckpointMeta meta;                       // checkpoint metadata (checkpoints only)
+  nets::SampleShape shape;                   // per-sample shape
+  std::unique_ptr<Method> method;            // checkpoints
   std::unique_ptr<nets::Denoiser> scripted;  // TorchScript files
 };
 

@@ -39,8 +39,7 @@ void RAdam::step() {
     m_expAvgSq[i].mul_(m_beta2).addcmul_(g, g, 1 - m_beta2);
     auto m = m_expAvg[i] / bc1;
     if (rhoT > 5) {
-      const double rect =
-          std::sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+      const double rect = std::sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
       auto adaptive = std::sqrt(bc2) / (m_expAvgSq[i].sqrt() + m_eps);
       p.add_(m * adaptive, -m_lr * rect);
     } else {

@@ -42,8 +42,7 @@ void checkUnchangeable(const RunConfig& before, const RunConfig& after, bool liv
     std::replace(path.begin(), path.end(), '.', '/');
     const nlohmann::json::json_pointer pointer(path);
     auto at = [&](const nlohmann::json& j) { return j.contains(pointer) ? j.at(pointer) : nlohmann::json(); };
-    if (at(a) != at(b))
-      throw Error("setting '" + key + "' of a run cannot change (start a new run with --out)");
+    if (at(a) != at(b)) throw Error("setting '" + key + "' of a run cannot change (start a new run with --out)");
   }
 }
 
@@ -168,7 +167,8 @@ std::unique_ptr<Run> Run::open(const RunSetup& setup, bool* resumed) {
     return create(setup.dir, config);
   }
   if (!setup.configFile.empty())
-    throw Error("config file '" + setup.configFile + "': a resumed run keeps its own config.json (give settings instead)");
+    throw Error("config file '" + setup.configFile +
+                "': a resumed run keeps its own config.json (give settings instead)");
   // Checked before anything is written: a refused resume leaves the run as it was.
   const RunConfig own = readRunConfig(setup.dir);
   std::vector<std::pair<std::string, std::string>> overrides;

@@ -43,9 +43,9 @@ class RunImpl {
   std::unique_ptr<training::Method> method;
   int64_t iteration = 0;
   int64_t samples = 0;
-  int64_t checkpointed = -1;  // iteration of the newest checkpoint written or resumed from
-  double elapsedBase = 0;   // wall seconds of earlier sessions
-  double openedAt = 0;      // nowSec() when this session began
+  int64_t checkpointed = -1;    // iteration of the newest checkpoint written or resumed from
+  double elapsedBase = 0;       // wall seconds of earlier sessions
+  double openedAt = 0;          // nowSec() when this session began
   torch::Tensor evalNoise;      // fixed evaluation noise for snapshots and previews
   torch::Tensor evalStepNoise;  // fixed noise of a second generator step (consistency models)
   torch::Tensor evalLabels;

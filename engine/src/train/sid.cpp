@@ -55,7 +55,9 @@ class SidMethod : public Method {
       torch::NoGradGuard guard;
       xg = generateWith(*m_generator, torch::randn(m_shape.batchShape(b), opts), labels);
     }
-    auto fakeDenoise = [&](const torch::Tensor& x, const torch::Tensor& sigma) { return m_fake->denoise(x, sigma, labels); };
+    auto fakeDenoise = [&](const torch::Tensor& x, const torch::Tensor& sigma) {
+      return m_fake->denoise(x, sigma, labels);
+    };
     auto lossF = diffusion::edmLoss(fakeDenoise, xg, m_config.teacher.p_mean, m_config.teacher.p_std,
                                     m_config.teacher.sigma_data)
                      .mean();

@@ -44,8 +44,7 @@ class SmmMethod : public Method {
     if (!m_data) throw Error("smm: no data source to train on");
     const auto& c = m_config.smm;
     const int64_t b = m_config.batch;
-    const double lrScale =
-        c.lr_halflife > 0 ? std::pow(0.5, static_cast<double>(samplesBefore) / c.lr_halflife) : 1.0;
+    const double lrScale = c.lr_halflife > 0 ? std::pow(0.5, static_cast<double>(samplesBefore) / c.lr_halflife) : 1.0;
     m_gen->train();
     m_score->train();
     const int64_t iteration = samplesBefore / std::max<int64_t>(b, 1);
@@ -56,8 +55,8 @@ class SmmMethod : public Method {
     bool stepped = false;
     try {
       for (int k = 0; k < c.score_steps; ++k) {
-        scoreStep(k, k == 0 && c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0, lrScale, &labels,
-                  &out, &stepped);
+        scoreStep(k, k == 0 && c.r1_every > 0 && c.r1_gamma > 0 && iteration % c.r1_every == 0, lrScale, &labels, &out,
+                  &stepped);
       }
       out["loss_gen"] = generatorStep(labels, lrScale);
     } catch (...) {
@@ -208,7 +207,8 @@ class SmmMethod : public Method {
 
   // x + sigma_t eps for a uniformly drawn level t per sample; returns (noisy x, eps, level index).
   std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> noisy(const torch::Tensor& x) {
-    auto level = torch::randint(m_config.smm.levels, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(m_device));
+    auto level =
+        torch::randint(m_config.smm.levels, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(m_device));
     auto eps = torch::randn_like(x);
     std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
     view[0] = -1;
@@ -271,8 +271,8 @@ MethodEntry smmMethod() {
     requireSetting(c.smm.score_steps >= 1 && c.smm.score_steps <= 100, "smm.score_steps must be in 1..100");
     requireSetting(c.smm.lr_halflife >= 0, "smm.lr_halflife must be >= 0 (0 = constant)");
   };
-  return {info, [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
-                   data::DataSource* data) {
+  return {info,
+          [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device, data::DataSource* data) {
             return std::unique_ptr<Method>(std::make_unique<SmmMethod>(config, shape, device, data));
           }};
 }

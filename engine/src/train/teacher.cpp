@@ -144,8 +144,8 @@ MethodEntry teacherMethod() {
     requireSetting(c.teacher.sigma_data > 0, "teacher.sigma_data must be > 0");
     requireSetting(c.teacher.grad_clip >= 0, "teacher.grad_clip must be >= 0");
   };
-  return {info, [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device,
-                   data::DataSource* data) {
+  return {info,
+          [](const RunConfig& config, const nets::SampleShape& shape, torch::Device device, data::DataSource* data) {
             return std::unique_ptr<Method>(std::make_unique<TeacherMethod>(config, shape, device, data));
           }};
 }

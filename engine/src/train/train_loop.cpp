@@ -100,7 +100,8 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     }
   }
   const bool finished = run.iteration() >= c.steps && !summary.stopped;
-  if (finished && lastEval != run.iteration() && (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0)))) {
+  if (finished && lastEval != run.iteration() &&
+      (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0)))) {
     if (run.iteration() != lastSaved) save();  // the final evaluation can fail or be abandoned: the run is kept
     if (!evaluate()) summary.stopped = true;
   }
