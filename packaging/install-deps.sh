@@ -9,7 +9,7 @@ gui=1
 [ "${1:-}" = "--no-gui" ] && gui=0
 
 pkgs=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config clang-format
   libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist

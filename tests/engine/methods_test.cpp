@@ -439,7 +439,7 @@ TEST(MethodSettings, SctClassRestrictionOnlyForConditionalModels) {
   setThreads(0);
   test::TempDir dir;
   std::vector<std::vector<float>> previews;
-  for (const std::string& name : {"sct-same", "sct-all", "ect"}) {
+  for (const std::string name : {"sct-same", "sct-all", "ect"}) {
     auto c = methodConfig(name == "ect" ? "ect" : "sct", 3);
     c.sct.same_class = name == "sct-same";
     auto run = Run::create(dir / name, c);

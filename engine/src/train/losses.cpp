@@ -6,13 +6,6 @@
 namespace onestep::training {
 namespace {
 
-// [N] -> [N, 1, ...] to broadcast against x.
-torch::Tensor perSample(const torch::Tensor& v, const torch::Tensor& like) {
-  std::vector<int64_t> view(static_cast<std::size_t>(like.dim()), 1);
-  view[0] = -1;
-  return v.reshape(view);
-}
-
 // (1 + k sigmoid(-b t)) / q^(stage+1): the fraction of t between r and t, before r is clamped at 0.
 torch::Tensor ectStepFraction(const torch::Tensor& t, int64_t stage, double k, double b, double q) {
   const double decay = std::pow(q, -static_cast<double>(stage + 1));
