@@ -10,6 +10,7 @@
 #include "onestep/data.h"
 #include "onestep/error.h"
 #include "onestep/run.h"
+#include "onestep/run_dir.h"
 #include "onestep/runtime.h"
 #include "onestep/sampling.h"
 #include "test_util.h"
@@ -34,7 +35,7 @@ RunConfig toyConfig(int64_t steps) {
 }
 
 // The training lines of metrics.jsonl (evaluation lines, which carry "fid", are left out).
-std::vector<nlohmann::json> readMetrics(const std::string& dir) {
+std::vector<nlohmann::json> trainingLines(const std::string& dir) {
   std::vector<nlohmann::json> out;
   std::ifstream in(dir + "/metrics.jsonl");
   std::string line;
@@ -88,7 +89,7 @@ TEST(Teacher, LearnsEightGaussiansCloseToTheNoiseFloor) {
   EXPECT_LT(after, 3 * floor + 0.002);
 
   // The loss falls: the mean over the last 200 iterations is well below that of the first 10.
-  auto m = readMetrics(dir / "run");
+  auto m = trainingLines(dir / "run");
   ASSERT_EQ(m.size(), 1200u);
   double first = 0, last = 0;
   for (int i = 0; i < 10; ++i) first += m[i]["loss"].get<double>() / 10;
@@ -115,7 +116,7 @@ TEST(Teacher, ResumeContinuesExactlyTheSameTrajectory) {
 
   auto a = samplePoints(dir / "whole", 64), b = samplePoints(dir / "split", 64);
   EXPECT_EQ(a.points, b.points) << "resumed run diverged from the uninterrupted one";
-  auto ma = readMetrics(dir / "whole"), mb = readMetrics(dir / "split");
+  auto ma = trainingLines(dir / "whole"), mb = trainingLines(dir / "split");
   ASSERT_EQ(ma.size(), mb.size());
   for (std::size_t i = 0; i < ma.size(); ++i) EXPECT_EQ(ma[i]["loss"], mb[i]["loss"]) << "line " << i;
 }
@@ -186,7 +187,7 @@ TEST(Teacher, DamagedLatestCheckpointFallsBackAndTrimsMetrics) {
   auto resumed = Run::resume(dir / "r");
   EXPECT_EQ(resumed->iteration(), 10);
   EXPECT_TRUE(std::filesystem::exists(latest)) << "a damaged checkpoint is kept for the user to inspect";
-  for (const auto& line : readMetrics(dir / "r")) EXPECT_LE(line["iteration"].get<int64_t>(), 10);
+  for (const auto& line : trainingLines(dir / "r")) EXPECT_LE(line["iteration"].get<int64_t>(), 10);
   // Sampling the damaged file names it.
   try {
     samplePoints(latest, 4);
@@ -289,6 +290,45 @@ TEST(Teacher, RunDirectoryRules) {
   EXPECT_EQ(cfg.net.arch, "mlp");
   EXPECT_DOUBLE_EQ(cfg.teacher.lr, 1e-3);
   EXPECT_EQ(cfg.snapshot_count, 1000);
+}
+
+// Run::open is the one rule of both front ends: new runs from settings, resumes with overrides, and a resume that
+// names other data or another method is refused before anything in the run directory changes.
+TEST(Teacher, OpenStartsOrResumesByOneRule) {
+  test::TempDir dir;
+  const std::string run = dir / "r";
+  RunSetup setup;
+  setup.dir = run;
+  setup.settings = {{"data", "toy:8gaussians"}, {"steps", "10"},         {"batch", "256"},
+                    {"net.hidden", "32"},       {"snapshot_every", "0"}, {"eval_every", "0"}};
+  bool resumed = true;
+  train(*Run::open(setup, &resumed));
+  EXPECT_FALSE(resumed);
+  EXPECT_EQ(readRunConfig(run).net.hidden, 32);
+  EXPECT_THROW(Run::open(setup), Error) << "New never overwrites a run";
+  const std::string before = readRunConfigText(run);
+  RunSetup resume;
+  resume.dir = run;
+  resume.opening = RunOpening::Resume;
+  resume.settings = {{"data", "toy:moons"}};
+  EXPECT_NE(test::errorOf([&] { Run::open(resume); }).find("trains on 'toy:8gaussians', not 'toy:moons'"),
+            std::string::npos);
+  resume.settings = {{"method", "sid"}};
+  EXPECT_NE(test::errorOf([&] { Run::open(resume); }).find("is a teacher run, not sid"), std::string::npos);
+  EXPECT_EQ(readRunConfigText(run), before) << "a refused resume changes nothing";
+  // Its own data and method are accepted; other settings override.
+  resume.settings = {{"data", "toy:8gaussians"}, {"method", "teacher"}, {"steps", "20"}};
+  auto again = Run::open(resume, &resumed);
+  EXPECT_TRUE(resumed);
+  EXPECT_EQ(again->iteration(), 10);
+  EXPECT_EQ(again->config().steps, 20);
+  // Resume needs a run; ResumeOrNew starts one where there is none.
+  resume.dir = dir / "fresh";
+  EXPECT_NE(test::errorOf([&] { Run::open(resume); }).find("not a run to resume"), std::string::npos);
+  resume.opening = RunOpening::ResumeOrNew;
+  resume.settings = setup.settings;
+  EXPECT_EQ(Run::open(resume, &resumed)->iteration(), 0);
+  EXPECT_FALSE(resumed);
 }
 
 TEST(Teacher, ImageTeacherOnFashionMnistWithTinyUnet) {

@@ -64,7 +64,7 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
   const int64_t n = static_cast<int64_t>(images.size());
   auto hwc = torch::empty({n, size, size, channels}, torch::kUInt8);
   for (int64_t i = 0; i < n; ++i)
-    std::memcpy(hwc[i].data_ptr<uint8_t>(), images[i].data, static_cast<std::size_t>(size * size * channels));
+    std::memcpy(hwc[i].data_ptr<uint8_t>(), images[i].data, static_cast<std::size_t>(size) * size * channels);
   DataInfo info;
   info.spec = spec.text;
   info.kind = "images";

@@ -10,7 +10,9 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 torch::Tensor uniform(int64_t n, at::Generator& g) { return torch::rand({n}, g, torch::kFloat32); }
-torch::Tensor normal(std::vector<int64_t> shape, at::Generator& g) { return torch::randn(shape, g, torch::kFloat32); }
+torch::Tensor normal(const std::vector<int64_t>& shape, at::Generator& g) {
+  return torch::randn(shape, g, torch::kFloat32);
+}
 
 class ToySource : public DataSource {
  public:

@@ -6,6 +6,7 @@
 #include <opencv2/videoio.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -102,7 +103,7 @@ class GifWriter {
     indices.reserve(static_cast<size_t>(m_width) * m_height);
     for (int y = 0; y < bgr.rows; ++y)
       for (int x = 0; x < bgr.cols; ++x) {
-        const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+        const cv::Vec3b& p = bgr.at<cv::Vec3b>(y, x);
         indices.push_back(index(p[2], p[1], p[0]));
       }
     lzw(indices);
@@ -196,7 +197,7 @@ class GifWriter {
 bool isGrey(const cv::Mat& bgr) {
   for (int y = 0; y < bgr.rows; ++y)
     for (int x = 0; x < bgr.cols; ++x) {
-      const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+      const cv::Vec3b& p = bgr.at<cv::Vec3b>(y, x);
       if (p[0] != p[1] || p[1] != p[2]) return false;
     }
   return true;
@@ -240,7 +241,8 @@ void writeTimelapse(const std::vector<std::string>& frames, const std::string& o
     if (gif) {
       std::ofstream file(temp, std::ios::binary);
       if (!file) throw Error("timelapse: cannot write '" + temp + "'");
-      GifWriter writer(file, size.width, size.height, grey, std::max(1, static_cast<int>(100.0 / options.fps + 0.5)));
+      GifWriter writer(file, size.width, size.height, grey,
+                       std::max(1, static_cast<int>(std::lround(100.0 / options.fps))));
       for (const auto& frame : prepared) {
         if (options.shouldStop && options.shouldStop()) throw Cancelled("timelapse cancelled");
         writer.frame(frame);

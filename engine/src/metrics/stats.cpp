@@ -178,7 +178,7 @@ FeatureStats loadStats(const std::string& path) {
     std::vector<double> out(static_cast<std::size_t>(a.count()));
     if (a.dtype == "<f8") {
       std::copy_n(reinterpret_cast<const double*>(a.data.data()), out.size(), out.begin());
-    } else if (a.dtype == "<f4") {
+    } else if (a.dtype == "<f4") {  // NOLINT(bugprone-branch-clone): the same copy, from float instead of double
       std::copy_n(reinterpret_cast<const float*>(a.data.data()), out.size(), out.begin());
     } else {
       throw Error(what + ": '" + name + "' has dtype " + a.dtype + " (expected float64 or float32)");

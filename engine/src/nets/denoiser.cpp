@@ -90,8 +90,7 @@ class NativeDenoiser : public Denoiser {
 // An imported TorchScript denoiser, forward(x, sigma[, class_labels]) -> D(x; sigma).
 class ScriptedDenoiser : public Denoiser {
  public:
-  ScriptedDenoiser(torch::jit::Module module, SampleShape shape)
-      : m_module(std::move(module)), m_shape(std::move(shape)) {
+  ScriptedDenoiser(const torch::jit::Module& module, SampleShape shape) : m_module(module), m_shape(std::move(shape)) {
     m_takesLabels = m_module.get_method("forward").function().getSchema().arguments().size() >= 4;
   }
 
@@ -182,8 +181,8 @@ std::unique_ptr<Denoiser> makeNativeDenoiser(const NetConfig& config, const Samp
   return std::make_unique<NativeDenoiser>(module, s, sigmaData);
 }
 
-std::unique_ptr<Denoiser> makeScriptedDenoiser(torch::jit::Module module, const SampleShape& shape) {
-  return std::make_unique<ScriptedDenoiser>(std::move(module), shape);
+std::unique_ptr<Denoiser> makeScriptedDenoiser(const torch::jit::Module& module, const SampleShape& shape) {
+  return std::make_unique<ScriptedDenoiser>(module, shape);
 }
 
 std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const std::vector<int64_t>& fallback) {
@@ -227,7 +226,7 @@ std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const st
   }
   shape.numClasses = intAttr(module, "label_dim", 0);
   module.eval();
-  return makeScriptedDenoiser(std::move(module), shape);
+  return makeScriptedDenoiser(module, shape);
 }
 
 int64_t parameterCount(Denoiser& d) {

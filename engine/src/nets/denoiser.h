@@ -70,7 +70,7 @@ std::shared_ptr<torch::nn::Module> makeRawModule(const NetConfig& config, const 
 std::unique_ptr<Denoiser> makeNativeDenoiser(const NetConfig& config, const SampleShape& shape, double sigmaData);
 
 // Wraps a TorchScript module with forward(x, sigma) or forward(x, sigma, class_labels) returning D(x; sigma).
-std::unique_ptr<Denoiser> makeScriptedDenoiser(torch::jit::Module module, const SampleShape& shape);
+std::unique_ptr<Denoiser> makeScriptedDenoiser(const torch::jit::Module& module, const SampleShape& shape);
 
 // Loads a TorchScript denoiser; the shape comes from the module's attributes (img_channels, img_resolution,
 // label_dim, or dim for points) or from `fallback` when it has none. Throws Error naming the file.

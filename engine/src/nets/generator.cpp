@@ -54,7 +54,7 @@ void ConvGeneratorImpl::reset() {
 torch::Tensor ConvGeneratorImpl::generate(const torch::Tensor& z, const torch::Tensor& labels) {
   auto in = z;
   if (m_numClasses > 0 && labels.defined()) in = in + m_classEmbed(labels);
-  auto h = m_in(in).reshape({z.size(0), 2 * m_base, m_height / 4, m_width / 4});
+  auto h = m_in(in).reshape({z.size(0), int64_t{2} * m_base, m_height / 4, m_width / 4});
   h = torch::silu(m_norm0(h));
   auto up = [](const torch::Tensor& x) {
     return torch::nn::functional::interpolate(

@@ -169,7 +169,7 @@ void setLearningRate(torch::optim::Adam& optimizer, double lr) {
 
 void sanitiseGradients(const std::vector<torch::Tensor>& parameters) {
   torch::NoGradGuard guard;
-  for (auto p : parameters)
+  for (const auto& p : parameters)
     if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 0.0, 0.0);
 }
 

@@ -201,7 +201,7 @@ std::map<std::string, double> Run::step() {
 std::string Run::saveCheckpoint() {
   auto& r = *m_impl;
   training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), configToJson(r.config), r.shape};
-  const std::string path = training::checkpointPath(r.dir, r.iteration);
+  std::string path = training::checkpointPath(r.dir, r.iteration);
   training::writeCheckpoint(path, meta, *r.method, r.device);
   r.checkpointed = r.iteration;
   // A TorchScript generator is also saved as TorchScript, for Python: G(sigma_init * z, sigma_init).
@@ -239,7 +239,7 @@ SampleSet Run::preview(int64_t n, int steps) {
 
 std::string Run::writeSnapshot() {
   auto& r = *m_impl;
-  const std::string path = training::snapshotPath(r.dir, r.iteration);
+  std::string path = training::snapshotPath(r.dir, r.iteration);
   auto samples = preview(0, 0);
   samples.labels.clear();
   writeSamples(samples, path);
