@@ -30,7 +30,7 @@ std::string be32(uint32_t v) {
 // An IDX image file of n images h x w with pixel value i for image i.
 std::string idxImages(uint32_t n, uint32_t h, uint32_t w, uint32_t magic = 0x803) {
   std::string s = be32(magic) + be32(n) + be32(h) + be32(w);
-  for (uint32_t i = 0; i < n; ++i) s += std::string(h * w, static_cast<char>(i));
+  for (uint32_t i = 0; i < n; ++i) s += std::string(std::size_t{h} * w, static_cast<char>(i));
   return s;
 }
 
@@ -181,7 +181,7 @@ TEST(ImageFolder, ResizesCropsAndSkipsUndecodableFiles) {
   ASSERT_EQ(s.shape, (std::vector<int64_t>{2, 16, 16, 3}));
   // RGB order: one image is pure red, the other pure blue.
   std::set<std::pair<int, int>> colours;
-  for (int k = 0; k < 2; ++k) colours.insert({s.pixels[k * 768], s.pixels[k * 768 + 2]});
+  for (std::size_t k = 0; k < 2; ++k) colours.insert({s.pixels[k * 768], s.pixels[k * 768 + 2]});
   EXPECT_TRUE(colours.count({255, 0}) && colours.count({0, 255}));
   test::TempDir empty;
   EXPECT_NE(errorOf([&] { describeData("folder:" + empty.path()); }).find("no image files"), std::string::npos);

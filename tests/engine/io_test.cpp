@@ -80,7 +80,7 @@ TEST(Npz, MalformedFilesAreRefused) {
 
 TEST(Outputs, PngGridScatterAndDirectory) {
   test::TempDir dir;
-  SampleSet im{SampleSet::Kind::Images, {5, 8, 8, 3}, {}, std::vector<uint8_t>(5 * 8 * 8 * 3, 200), {}};
+  SampleSet im{SampleSet::Kind::Images, {5, 8, 8, 3}, {}, std::vector<uint8_t>(std::size_t{5} * 8 * 8 * 3, 200), {}};
   writeSamples(im, dir / "grid.png");
   EXPECT_GT(std::filesystem::file_size(dir / "grid.png"), 50u);
   writeSamples(im, dir / "each");

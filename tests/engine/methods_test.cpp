@@ -38,6 +38,7 @@ RunConfig methodConfig(const std::string& method, int64_t steps) {
 
 std::vector<torch::Tensor> copies(const std::vector<torch::Tensor>& params) {
   std::vector<torch::Tensor> out;
+  out.reserve(params.size());
   for (const auto& p : params) out.push_back(p.detach().clone());
   return out;
 }

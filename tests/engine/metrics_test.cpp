@@ -155,7 +155,7 @@ torch.jit.script(Detector()).save(sys.argv[1])
   SampleSet s;
   s.kind = SampleSet::Kind::Images;
   s.shape = {5, 28, 28, 1};
-  s.pixels.resize(5 * 28 * 28);
+  s.pixels.resize(std::size_t{5} * 28 * 28);
   for (std::size_t i = 0; i < s.pixels.size(); ++i) s.pixels[i] = static_cast<uint8_t>((i * 37) % 251);
   auto f = extractFeatures(s, "inception:" + (dir / "det.pt"), "cpu");
   ASSERT_EQ(f.count, 5);

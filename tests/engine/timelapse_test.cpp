@@ -36,7 +36,7 @@ std::vector<uint8_t> lzwDecode(const std::string& data, int minCodeSize, std::si
   std::vector<std::vector<uint8_t>> table;
   int width = minCodeSize + 1;
   auto reset = [&] {
-    table.assign(static_cast<std::size_t>(end + 1), {});
+    table.assign(static_cast<std::size_t>(end) + 1, {});
     for (int i = 0; i < clear; ++i) table[static_cast<std::size_t>(i)] = {static_cast<uint8_t>(i)};
     width = minCodeSize + 1;
   };
@@ -284,14 +284,16 @@ TEST(Timelapse, ColourLetterboxScaleAndCaption) {
   int worst = 0;
   for (int y = 0; y < 60; ++y)
     for (int x = 0; x < 80; ++x) {
-      const std::size_t index = g.frames[0][static_cast<std::size_t>(y * 80 + x)];
+      const std::size_t index = g.frames[0][static_cast<std::size_t>(y) * 80 + x];
       const cv::Vec3b bgr = colour.at<cv::Vec3b>(y, x);
       for (int c = 0; c < 3; ++c)
         worst = std::max(worst, std::abs(g.palette[3 * index + static_cast<std::size_t>(c)] - bgr[2 - c]));
     }
   EXPECT_LE(worst, 26);
   // The narrow white frame sits in the middle, dark bars either side.
-  auto rgbAt = [&](int x, int y) { return &g.palette[3 * g.frames[1][static_cast<std::size_t>(y * 80 + x)]]; };
+  auto rgbAt = [&](int x, int y) {
+    return &g.palette[std::size_t{3} * g.frames[1][static_cast<std::size_t>(y) * 80 + x]];
+  };
   EXPECT_EQ(rgbAt(40, 30)[0], 255);
   EXPECT_LT(rgbAt(5, 30)[0], 80);
   EXPECT_LT(rgbAt(75, 30)[0], 80);
@@ -307,7 +309,8 @@ TEST(Timelapse, ColourLetterboxScaleAndCaption) {
   const DecodedGif c = decodeGif(test::readBytes(dir / "captioned.gif"));
   const auto& plain = g.frames[0];
   const auto& captioned = c.frames[0];
-  EXPECT_TRUE(std::equal(plain.begin(), plain.begin() + 30 * 80, captioned.begin()));  // top half untouched
+  EXPECT_TRUE(
+      std::equal(plain.begin(), plain.begin() + std::ptrdiff_t{30} * 80, captioned.begin()));  // top half untouched
   EXPECT_NE(plain, captioned);
 }
 
