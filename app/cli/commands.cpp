@@ -67,12 +67,13 @@ int runCommandLine(const std::vector<std::string>& args) {
 
 std::vector<Command> commands() {
   std::vector<Command> all;
-  for (auto family : {trainingCommands(), sampleCommands(), metricCommands(), std::vector<Command>{modelsCommand()}})
+  for (auto family :
+       {trainingCommands(), sampleCommands(), metricCommands(), std::vector<Command>{modelsCommand(), benchCommand()}})
     std::move(family.begin(), family.end(), std::back_inserter(all));
   // The order of the top-level help: a user's path from data to a trained, measured and shipped model.
   static const char* const kOrder[] = {"data",      "train-teacher", "distill",   "sample",         "info",
                                        "energy",    "fid",           "fid-stats", "train-features", "sweep-nfe",
-                                       "timelapse", "export",        "models"};
+                                       "timelapse", "export",        "models",    "bench"};
   auto rank = [](const Command& c) {
     return std::find_if(std::begin(kOrder), std::end(kOrder), [&](const char* n) { return c.spec.name == n; }) -
            std::begin(kOrder);

@@ -28,5 +28,6 @@ std::vector<Command> trainingCommands();  // train-teacher, distill (training_co
 std::vector<Command> sampleCommands();    // data, sample, info, timelapse, export (sample_commands.cpp)
 std::vector<Command> metricCommands();    // energy, fid, fid-stats, train-features, sweep-nfe (metric_commands.cpp)
 Command modelsCommand();                  // models (models_command.cpp)
+Command benchCommand();                   // bench (bench_command.cpp)
 
 }  // namespace onestep::cli

@@ -14,6 +14,7 @@
 #include <exception>
 #include <memory>
 
+#include "bench.h"
 #include "main_window.h"
 #include "scripted.h"
 
@@ -30,8 +31,8 @@ bool preparePlatform(int argc, char* argv[]) {
     return true;
   for (int i = 1; i < argc; ++i) {
     const QByteArray arg(argv[i]);
-    if (arg.startsWith("--screenshot") || arg.startsWith("--demo") || arg.startsWith("--plot") || arg == "--help" ||
-        arg == "-h" || arg == "--version" || arg == "-v") {
+    if (arg.startsWith("--screenshot") || arg.startsWith("--demo") || arg.startsWith("--plot") || arg == "--bench" ||
+        arg == "--help" || arg == "-h" || arg == "--version" || arg == "-v") {
       qputenv("QT_QPA_PLATFORM", "offscreen");
       return true;
     }
@@ -92,6 +93,13 @@ int main(int argc, char* argv[]) {
                                      QStringLiteral("file"));
   parser.addOption(plotOption);
   parser.addOption(outOption);
+  const QCommandLineOption benchOption(
+      QStringLiteral("bench"),
+      QStringLiteral("Scripted mode: time the latent view's latency and training through the window against "
+                     "headless, print one JSON line and exit (onestep bench runs it)."));
+  const QCommandLineOption quickOption(QStringLiteral("quick"), QStringLiteral("With --bench: a short smoke run."));
+  parser.addOption(benchOption);
+  parser.addOption(quickOption);
   parser.addPositionalArgument(QStringLiteral("runs"), QStringLiteral("More run directories for --plot."),
                                QStringLiteral("[RUN...]"));
   parser.process(app);  // exits on --help, --version and unknown options
@@ -127,7 +135,7 @@ int main(int argc, char* argv[]) {
     return 2;
   }
 
-  const bool screenshotMode = parser.isSet(screenshotOption);
+  const bool screenshotMode = parser.isSet(screenshotOption) || parser.isSet(benchOption);
   const QString screenshotPath = parser.value(screenshotOption);
 
   // Screenshots are reproducible: the window neither reads nor writes the user's saved layout and setup
@@ -146,6 +154,12 @@ int main(int argc, char* argv[]) {
     }
     window.show();
     std::unique_ptr<QObject> demo;
+    if (parser.isSet(benchOption)) {
+      BenchOptions options;
+      options.quick = parser.isSet(quickOption);
+      demo = startBench(window, options);
+      return QApplication::exec();
+    }
     if (parser.isSet(demoOption)) {
       const QString method = parser.value(methodOption);
       bool ok = false;
