@@ -51,6 +51,7 @@ struct CaseOptions {
   bool quick = false;
   std::string device = "auto";
   int threads = 0;
+  std::string teacher;  // replaces the shipped teacher of the data (METHOD:DATA cases)
 };
 
 // A scratch directory for one case's run, removed when the case ends.
@@ -74,18 +75,19 @@ class ScratchDir {
 };
 
 std::unique_ptr<Run> openBenchRun(const std::string& dir, const std::string& method, const BenchData& data,
-                                  const std::string& device, int64_t steps) {
+                                  const CaseOptions& o, int64_t steps) {
   RunSetup setup;
   setup.dir = dir;
   setup.settings = {{"method", method},
                     {"data", data.spec},
-                    {"device", device},
+                    {"device", o.device},
                     {"steps", std::to_string(steps)},
                     {"eval_every", "0"},
                     {"snapshot_every", "0"},
                     {"checkpoint_every", std::to_string(steps + 1)},
                     {"threads", std::to_string(threads())}};
-  if (methodInfo(method).needsTeacher) setup.settings.emplace_back("teacher_model", data.teacher);
+  if (methodInfo(method).needsTeacher)
+    setup.settings.emplace_back("teacher_model", o.teacher.empty() ? std::string(data.teacher) : o.teacher);
   return Run::open(setup);
 }
 
@@ -95,7 +97,7 @@ Json trainCase(const std::string& method, const BenchData& data, const CaseOptio
   const int64_t warmup = images ? 2 : 20;
   const int64_t timed = o.quick ? (images ? 3 : 40) : (images ? 20 : 400);
   ScratchDir dir;
-  auto run = openBenchRun(dir.path() + "/run", method, data, o.device, warmup + timed);
+  auto run = openBenchRun(dir.path() + "/run", method, data, o, warmup + timed);
   for (int64_t i = 0; i < warmup; ++i) run->step();
   const auto t0 = Clock::now();
   for (int64_t i = 0; i < timed; ++i) run->step();
@@ -111,7 +113,7 @@ Json memoryCase(const CaseOptions& o) {
   const BenchData& data = kData[0];
   const int64_t n = o.quick ? 3 : 20;
   ScratchDir dir;
-  auto run = openBenchRun(dir.path() + "/run", "sid", data, o.device, 10 * n);
+  auto run = openBenchRun(dir.path() + "/run", "sid", data, o, 10 * n);
   double atN = 0, at10N = 0;
   TrainCallbacks cb;
   cb.onProgress = [&](const TrainProgress& p) {
@@ -130,8 +132,9 @@ std::vector<float> noiseFor(const Model& m, int64_t n) { return m.noise(0, 0, n)
 // The same UNet at the same batch: the one-step generator against its teacher's Heun 18-step (35 NFE) sampler.
 Json sampleCase(const CaseOptions& o) {
   const int64_t batch = 64;
-  auto generator = Model::open("fashion-mnist-sid", o.device);
-  auto teacher = Model::open("fashion-mnist", o.device);
+  // With --teacher, one network for both: its one Euler step (1 NFE, the cost of a one-step generator's call).
+  auto teacher = Model::open(o.teacher.empty() ? "fashion-mnist" : o.teacher, o.device);
+  auto generator = o.teacher.empty() ? Model::open("fashion-mnist-sid", o.device) : nullptr;
   auto rate = [&](Model& m, GenerateRequest request, double minSeconds) {
     request.n = batch;
     request.noise = noiseFor(m, batch);
@@ -147,7 +150,12 @@ Json sampleCase(const CaseOptions& o) {
   GenerateRequest heun;
   heun.sampler = "heun";
   heun.steps = 18;
-  const double one = rate(*generator, GenerateRequest{}, o.quick ? 1.0 : 5.0);
+  GenerateRequest oneStep;
+  if (!generator) {
+    oneStep.sampler = "euler";
+    oneStep.steps = 1;
+  }
+  const double one = rate(generator ? *generator : *teacher, oneStep, o.quick ? 1.0 : 5.0);
   const double many = rate(*teacher, heun, o.quick ? 1.0 : 10.0);
   return {{"sample_batch", batch},
           {"sample_onestep_images_per_s", one},
@@ -284,6 +292,8 @@ int runBench(const Args& a) {
   CaseOptions o;
   o.quick = a.has("quick");
   o.device = a.has("device") ? a.get("device") : "auto";
+  o.teacher = a.get("teacher");
+  if (!o.teacher.empty() && !a.has("case")) throw UsageError("--teacher goes with --case METHOD:DATA or sample");
   o.threads = setThreads(static_cast<int>(a.getInt("threads", 0)));
   const std::string device = resolveDevice(o.device);  // refuses a device this LibTorch lacks, before any case
   if (a.has("case")) {
@@ -340,13 +350,16 @@ int runBench(const Args& a) {
 Command benchCommand() {
   return {
       {"bench",
-       "[--json] [--quick] [--device D] [--threads N]",
+       "[--json] [--quick] [--device D] [--threads N] [--case NAME [--teacher PATH]]",
        "Time the engine's fixed suite: one-step against 35-NFE sampling, every method's iterations per second on\n"
        "fashion-mnist and toy:8gaussians (with peak memory), feature and FID speed, the latent explorer's latency,\n"
        "memory over a long run and the studio's cost (onestep-studio --bench, when beside this executable).\n"
        "Each case runs in its own process. benchmarks/README.md has the figures and what they mean.",
        {{"quick", "", "a smoke run of every case that fits in a minute or two (fewer iterations)"},
         {"case", "NAME", "run one case in this process: sample, fid, latent, memory or METHOD:DATA"},
+        {"teacher", "PATH",
+         "with --case METHOD:DATA: distil this teacher instead of the shipped one; with --case sample: time its one\n"
+         "Euler step (1 NFE) against its Heun 18 steps"},
         sharedOption("json"),
         sharedOption("quiet"),
         sharedOption("device"),

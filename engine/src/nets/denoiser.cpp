@@ -1,5 +1,7 @@
 #include "nets/denoiser.h"
 
+#include <torch/csrc/jit/runtime/graph_executor.h>
+
 #include <cmath>
 #include <sstream>
 
@@ -103,6 +105,11 @@ class ScriptedDenoiser : public Denoiser {
       else
         args.emplace_back(torch::jit::IValue());
     }
+    // The plain interpreter, op by op with eager autograd, rather than the profiling executor: on the CPU it has no
+    // fuser to offer, and it re-specialises a graph whenever the parameters' requires_grad flips (SiD freezes its
+    // fake score for each generator step), which made a trained TorchScript network slower than its eager twin
+    // (benchmarks/README.md, "TorchScript networks").
+    torch::jit::GraphOptimizerEnabledGuard plain(false);
     return m_module.forward(args).toTensor();
   }
   std::vector<torch::Tensor> parameters() override {

@@ -12,6 +12,22 @@
 namespace onestep::training {
 namespace {
 
+// Turns off requires_grad of parameters for a scope (and back on at its end, also when it throws).
+class FrozenParameters {
+ public:
+  explicit FrozenParameters(std::vector<torch::Tensor> parameters) : m_parameters(std::move(parameters)) {
+    for (auto& p : m_parameters) p.set_requires_grad(false);
+  }
+  ~FrozenParameters() {
+    for (auto& p : m_parameters) p.set_requires_grad(true);
+  }
+  FrozenParameters(const FrozenParameters&) = delete;
+  FrozenParameters& operator=(const FrozenParameters&) = delete;
+
+ private:
+  std::vector<torch::Tensor> m_parameters;
+};
+
 // Adam with betas (0, 0.999), as both SiD optimisers.
 std::unique_ptr<torch::optim::Adam> makeAdam(nets::Denoiser& d, double lr) {
   return std::make_unique<torch::optim::Adam>(d.parameters(),
@@ -96,7 +112,10 @@ class SidMethod : public Method {
     auto t = torch::rand({b}, opts) * c.t_max;
     auto sigma = (a + (1 - t) * (bmin - a)).pow(kRho);
     auto xt = x + sigma.reshape(view) * torch::randn_like(x);
-    // The teacher's and the fake score's parameters take no step here, but gradients flow through their inputs.
+    // The teacher's and the fake score's parameters take no step here, but gradients flow through their inputs:
+    // f_psi is frozen for this pass, so the backward pass computes no weight gradients for it (the teacher's
+    // parameters are frozen for good). That is a third of f_psi's backward work (benchmarks/README.md).
+    FrozenParameters frozenFake(m_fake->parameters());
     auto yReal = m_teacher->denoise(xt, sigma, labels);
     auto yFake = m_fake->denoise(xt, sigma, labels);
     auto perSample = sidGeneratorLoss(x, yReal, yFake, c.alpha);
@@ -107,7 +126,6 @@ class SidMethod : public Method {
     m_optG->zero_grad();
     lossG.backward();
     sanitiseGradients(m_generator->parameters());
-    // f_psi's gradients from this backward pass are discarded by its zero_grad in the next fake-score step.
     setLearningRate(*m_optG, c.lr_g);
     m_optG->step();
 
