@@ -5,6 +5,8 @@
 #include <onestep/error.h>
 #include <onestep/run.h>
 
+#include <sys/resource.h>
+
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -26,6 +28,14 @@
 
 namespace {
 
+// CPU time of the calling thread.
+double threadCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 struct BenchCase {
   QString spec, key;
   int steps = 0, warmup = 0;  // timed from iteration `warmup` to `steps`
@@ -43,9 +53,16 @@ class Bench : public QObject {
     connect(&m_window, &MainWindow::requestStart, this, [this](const RunRequest& r) { m_request = r; });
     connect(m_window.worker(), &RunWorker::progress, this,
             [this](qint64 iteration, qint64, double, double, qint64, const QMap<QString, double>&) {
-              if (iteration == m_cases[m_case].warmup) m_clock.start();
-              if (iteration == m_cases[m_case].steps)
+              if (iteration == m_cases[m_case].warmup) {
+                m_clock.start();
+                m_guiCpu = threadCpuSeconds();
+                m_previewSeconds = m_window.worker()->previewSeconds();
+              }
+              if (iteration == m_cases[m_case].steps) {
                 m_studioSeconds = static_cast<double>(m_clock.nsecsElapsed()) * 1e-9;
+                m_guiCpu = threadCpuSeconds() - m_guiCpu;
+                m_previewSeconds = m_window.worker()->previewSeconds() - m_previewSeconds;
+              }
             });
     connect(&m_window, &MainWindow::runFinished, this,
             [this](qint64, bool) { QTimer::singleShot(0, this, [this] { finishCase(); }); });
@@ -135,6 +152,8 @@ class Bench : public QObject {
     m_result[QStringLiteral("studio_it_per_s_") + c.key] = studio;
     m_result[QStringLiteral("headless_it_per_s_") + c.key] = headless;
     m_result[QStringLiteral("studio_overhead_") + c.key] = studio / headless;
+    m_result[QStringLiteral("studio_gui_thread_share_") + c.key] = m_guiCpu / m_studioSeconds;
+    m_result[QStringLiteral("studio_preview_share_") + c.key] = m_previewSeconds / m_studioSeconds;
     m_overhead = std::min(m_overhead, studio / headless);
     if (++m_case < m_cases.size()) return startCase();
     m_result[QStringLiteral("studio_overhead")] = m_overhead;
@@ -151,6 +170,8 @@ class Bench : public QObject {
   RunRequest m_request;
   QElapsedTimer m_clock, m_latencyClock;
   double m_studioSeconds = 0, m_overhead = 1e9;
+  double m_guiCpu = 0;          // CPU seconds of the GUI thread over the timed iterations
+  double m_previewSeconds = 0;  // the worker's time on preview frames over them
   QMetaObject::Connection m_latentReplies;
   bool m_settling = false;
   int m_moves = 0;

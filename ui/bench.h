@@ -17,6 +17,7 @@ struct BenchOptions {
 //    from a move of its interpolation slider to the reply that paints the new image;
 //  - for toy:8gaussians and fashion-mnist, a SiD run through the window (previews and curves streaming) and then
 //    the same settings trained headless in this process: studio_overhead_<data> = studio it/s / headless it/s,
-//    and studio_overhead, the smaller of the two.
+//    and studio_overhead, the smaller of the two; studio_gui_thread_share_<data> is the GUI thread's CPU time over
+//    those iterations as a share of their wall time (what the window itself costs).
 // Keep the returned object alive until the application's event loop ends. Errors exit 1 with a message.
 std::unique_ptr<QObject> startBench(MainWindow& window, const BenchOptions& options);

@@ -5,6 +5,7 @@
 #include <onestep/run_dir.h>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <QCheckBox>
@@ -23,7 +24,10 @@
 
 namespace {
 
-constexpr int kReplotMs = 40;  // plots replot at most ~25 times a second
+constexpr int kReplotMs = 100;  // plots replot at most 10 times a second
+// ... and spend at most 1/kReplotShare of the GUI thread's time on it: on 2 cores that thread shares a core with
+// training, so a slow replot (long curves) replots less often rather than slowing the run (benchmarks/README.md).
+constexpr double kReplotShare = 25.0;
 
 const QVector<QColor>& palette10() {
   static const QVector<QColor> colors = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
@@ -100,6 +104,8 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent) {
       plot->rescaleAxes();
       plot->replot(QCustomPlot::rpQueuedReplot);
     }
+    const double lastMs = m_lossPlot->replotTime() + m_fidPlot->replotTime();
+    m_replotTimer->setInterval(std::max(kReplotMs, static_cast<int>(kReplotShare * lastMs)));
   });
   m_replotTimer->start();
 }

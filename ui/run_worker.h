@@ -44,6 +44,8 @@ class RunWorker : public QObject {
 
   // Minimum milliseconds between two preview frames (the grid refreshes several times a second).
   void setPreviewInterval(int ms) { m_previewMs = ms; }
+  // Wall time this worker has spent making preview frames, over all its runs (thread-safe; the benchmark reads it).
+  double previewSeconds() const { return static_cast<double>(m_previewNs.load()) * 1e-9; }
 
  public slots:
   // Creates or resumes the run and trains it until its step count, a stop request or an error.
@@ -69,6 +71,7 @@ class RunWorker : public QObject {
   std::atomic<int> m_singleSteps{0};
   std::atomic<bool> m_checkpoint{false};
   std::atomic<int> m_previewMs{250};
+  std::atomic<qint64> m_previewNs{0};
   QMutex m_settingsMutex;
   QVector<QPair<QString, QString>> m_pendingSettings;
 };
