@@ -134,7 +134,8 @@ GenerateResult Model::generate(const GenerateRequest& r) {
     throw Error("generate: " + info.method + " samples in " + (info.maxSteps == 2 ? "1 or 2 steps" : "1 step") +
                 ", not " + std::to_string(r.steps));
   }
-  torch::NoGradGuard guard;
+  // Inference only: no autograd bookkeeping (version counters, views) on any tensor of the call.
+  c10::InferenceMode guard;
   GenerateResult result;
   const double start = nowSec();
   auto noise = fromValues(r.noise, info.noiseShape, r.n).to(device);
