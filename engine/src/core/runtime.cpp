@@ -38,8 +38,8 @@ int setThreads(int n) {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
     // ... in every thread: glibc gives other threads (the studio's training worker) arenas of their own, which
-    // those thresholds do not keep warm. One arena: the studio's run went from 0.78 to 0.87 of the headless rate
-    // on Fashion-MNIST (studio_overhead, benchmarks/README.md).
+    // those thresholds do not keep warm. One arena: the studio's Fashion-MNIST SiD run went from 1.25-1.58 to
+    // 1.63 it/s (onestep-studio --bench, benchmarks/README.md).
     mallopt(M_ARENA_MAX, 1);
     // LibTorch's OpenMP threads and a threaded BLAS (Debian's OpenBLAS behind libblas.so.3) would each take
     // every core and spin against each other: a toy step ran 3x slower. LibTorch parallelises, BLAS runs

@@ -108,7 +108,7 @@ class ScriptedDenoiser : public Denoiser {
     // The plain interpreter, op by op with eager autograd, rather than the profiling executor: on the CPU it has no
     // fuser to offer, and it re-specialises a graph whenever the parameters' requires_grad flips (SiD freezes its
     // fake score for each generator step), which made a trained TorchScript network slower than its eager twin
-    // (benchmarks/README.md, "TorchScript networks").
+    // (benchmarks/README.md, "Optimisations, with their figures").
     torch::jit::GraphOptimizerEnabledGuard plain(false);
     return m_module.forward(args).toTensor();
   }
