@@ -110,6 +110,20 @@ void restoreRng(torch::serialize::InputArchive& archive, torch::Device device) {
   }
 }
 
+void loadAdam(torch::optim::Adam& optimizer, torch::serialize::InputArchive& archive) {
+  optimizer.load(archive);
+  torch::Device device(torch::kCPU);
+  for (const auto& group : optimizer.param_groups())
+    if (!group.params().empty()) device = group.params().front().device();
+  if (device.is_cpu()) return;
+  for (auto& entry : optimizer.state()) {
+    auto& s = static_cast<torch::optim::AdamParamState&>(*entry.second);
+    s.exp_avg(s.exp_avg().to(device));
+    s.exp_avg_sq(s.exp_avg_sq().to(device));
+    if (s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(s.max_exp_avg_sq().to(device));
+  }
+}
+
 std::vector<std::string> listCheckpoints(const std::string& runDir) {
   std::vector<std::string> out;
   const std::string dir = runDir + "/checkpoints";

@@ -31,6 +31,9 @@ void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const 
 CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputArchive& archive);
 // Restores the default generators' states saved by writeCheckpoint.
 void restoreRng(torch::serialize::InputArchive& archive, torch::Device device);
+// Adam's state from an archive, moved to its parameters' device: Adam::load leaves it where the archive was read
+// (readCheckpoint reads on the CPU), and the first step after a resume on CUDA then mixed devices and threw.
+void loadAdam(torch::optim::Adam& optimizer, torch::serialize::InputArchive& archive);
 
 // Checkpoint files of a run directory, oldest first (checkpoints/ckpt-NNNNNNNNN.pt).
 std::vector<std::string> listCheckpoints(const std::string& runDir);

@@ -5,6 +5,7 @@
 
 #include "diffusion/edm.h"
 #include "onestep/error.h"
+#include "train/checkpoint.h"
 #include "train/losses.h"
 #include "train/method.h"
 #include "train/model_file.h"
@@ -200,8 +201,8 @@ class SidMethod : public Method {
     archive.read("fake_score", f);
     m_generator->load(g);
     m_fake->load(f);
-    if (archive.try_read("optimizer_g", og)) m_optG->load(og);
-    if (archive.try_read("optimizer_f", of)) m_optF->load(of);
+    if (archive.try_read("optimizer_g", og)) loadAdam(*m_optG, og);
+    if (archive.try_read("optimizer_f", of)) loadAdam(*m_optF, of);
     for (auto* d : {m_generator.get(), m_fake.get(), m_ema.get()}) d->to(m_device);
   }
 

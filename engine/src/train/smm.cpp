@@ -7,6 +7,7 @@
 
 #include "nets/generator.h"
 #include "onestep/error.h"
+#include "train/checkpoint.h"
 #include "train/losses.h"
 #include "train/method.h"
 
@@ -189,8 +190,8 @@ class SmmMethod : public Method {
     archive.read("score", s);
     m_gen->load(g);
     m_score->load(s);
-    if (archive.try_read("optimizer_g", og)) m_optG->load(og);
-    if (archive.try_read("optimizer_s", os)) m_optS->load(os);
+    if (archive.try_read("optimizer_g", og)) loadAdam(*m_optG, og);
+    if (archive.try_read("optimizer_s", os)) loadAdam(*m_optS, os);
     for (auto* m : {m_gen.get(), m_score.get(), m_ema.get()}) m->to(m_device);
   }
 

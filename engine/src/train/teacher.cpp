@@ -4,6 +4,7 @@
 
 #include "diffusion/edm.h"
 #include "onestep/error.h"
+#include "train/checkpoint.h"
 #include "train/method.h"
 
 namespace onestep::training {
@@ -90,7 +91,7 @@ class TeacherMethod : public Method {
       m_net->load(again);
     }
     torch::serialize::InputArchive optim;
-    if (archive.try_read("optimizer", optim)) m_optimizer->load(optim);
+    if (archive.try_read("optimizer", optim)) loadAdam(*m_optimizer, optim);
     m_net->to(m_device);
     m_ema->to(m_device);
   }
