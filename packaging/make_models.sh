@@ -35,7 +35,7 @@ case "$TOYS" in fashion-mnist-sid | fashion-mnist-ect | fashion-mnist-sct)
   run="$W/$name"
   log="$W/$name.log"
   "$O" distill --method "$method" --teacher fashion-mnist --data fashion-mnist --out "$run" --steps "$steps" \
-    --seed 0 --resume --quiet "${set_args[@]}" --set eval_every=500 --set checkpoint_every=500 \
+    --seed 0 --resume-or-start --quiet "${set_args[@]}" --set eval_every=500 --set checkpoint_every=500 \
     --set keep_checkpoints=80 >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   model="$run"
   [ -n "$iter" ] && model=$(printf '%s/checkpoints/ckpt-%09d.pt' "$run" "$iter")
@@ -63,7 +63,7 @@ esac
 if [ "$TOYS" = fashion-mnist ]; then
   steps=${FASHION_STEPS:-10000}
   log="$W/fashion-mnist.log"
-  { "$O" train-teacher --data fashion-mnist --out "$W/fashion-mnist" --steps "$steps" --seed 0 --resume --quiet \
+  { "$O" train-teacher --data fashion-mnist --out "$W/fashion-mnist" --steps "$steps" --seed 0 --resume-or-start --quiet \
       --set net.class_cond=true --set net.channels=16 --set eval_every=0 &&
     "$O" export --model "$W/fashion-mnist" --out "$D/fashion-mnist.pt"; } >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   f1=$("$O" fid "fashion-mnist?split=test" "$D/fashion-mnist.pt" --n 1000 --seed 0 --no-kid --no-pr --quiet --json | fid)

@@ -67,6 +67,12 @@ int64_t Args::getInt(const std::string& name, int64_t fallback) const {
   throw UsageError("option --" + name + " '" + v + "': expected an integer");
 }
 
+uint64_t Args::getSeed(const std::string& name) const {
+  const int64_t v = getInt(name, 0);
+  if (v < 0) throw UsageError("option --" + name + " '" + get(name) + "': expected a whole number >= 0");
+  return static_cast<uint64_t>(v);
+}
+
 double Args::getDouble(const std::string& name, double fallback) const {
   if (!has(name)) return fallback;
   const std::string v = get(name);

@@ -39,6 +39,8 @@ class Args {
   std::string get(const std::string& name, const std::string& fallback = "") const;
   std::vector<std::string> all(const std::string& name) const;
   int64_t getInt(const std::string& name, int64_t fallback) const;
+  // A seed: a whole number >= 0 (the option's fallback 0).
+  uint64_t getSeed(const std::string& name = "seed") const;
   double getDouble(const std::string& name, double fallback) const;
   const std::vector<std::string>& positional() const { return m_positional; }
   // Throws UsageError if any of the named options is missing.

@@ -45,7 +45,8 @@ OptionSpec sharedOption(const std::string& name) {
       {"threads", "T", "LibTorch threads (default: all cores)"},
       {"json", "", "print the result as JSON on stdout"},
       {"quiet", "", "no progress bar"},
-      {"resume", "", "continue the run in RUN_DIR from its latest checkpoint (or start it)"},
+      {"resume", "", "continue the run in RUN_DIR from its latest checkpoint (refused where RUN_DIR holds no run)"},
+      {"resume-or-start", "", "continue the run in RUN_DIR, or start it there when RUN_DIR holds none (for scripts)"},
       {"features", "NAME", "auto, raw, builtin[:FILE], inception:FILE"},
       {"model-steps", "K", "model sets: sampler/generator steps (default: the model's)"},
       {"model-t-mid", "T", "model sets, ect/sct with --steps 2: the intermediate time (default: the run's ct.t_mid)"},
@@ -62,7 +63,7 @@ SetOptions setOptions(const Args& a) {
   SetOptions o;
   o.extractor = a.get("features", "auto");
   o.n = a.getInt("n", 0);
-  o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  o.seed = a.getSeed();
   o.device = a.get("device", "auto");
   o.steps = static_cast<int>(a.getInt("steps", 0));
   o.tMid = a.getDouble("t-mid", 0);

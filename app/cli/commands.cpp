@@ -26,9 +26,14 @@ void printUsage(FILE* to) {
 }  // namespace
 
 int runCommandLine(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    printUsage(args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
+  // A malformed command line gets one line on stderr, as every other error does; --help gives the rest.
+  if (args.empty()) {
+    std::fprintf(stderr, "usage: onestep COMMAND [options]   (onestep --help lists the commands)\n");
+    return 2;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    printUsage(stdout);
+    return 0;
   }
   if (args[0] == "version" || args[0] == "--version") {
     std::string devices;
@@ -49,19 +54,21 @@ int runCommandLine(const std::vector<std::string>& args) {
       setThreads(0);  // Debian's LibTorch starts with one thread; commands may lower it again
       return c.run(parsed);
     } catch (const UsageError& e) {
-      std::fprintf(stderr, "onestep %s: %s\nusage: onestep %s %s\n", c.spec.name.c_str(), e.what(), c.spec.name.c_str(),
-                   c.spec.synopsis.c_str());
+      std::fprintf(stderr, "onestep %s: %s (usage: onestep %s --help)\n", c.spec.name.c_str(), e.what(),
+                   c.spec.name.c_str());
       return 2;
     } catch (const Error& e) {
       std::fprintf(stderr, "onestep %s: error: %s\n", c.spec.name.c_str(), e.what());
       return 1;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "onestep %s: internal error: %s\n", c.spec.name.c_str(), e.what());
+      // A fault the engine did not name (a LibTorch error carries a stack trace after its first line).
+      const std::string text = e.what();
+      std::fprintf(stderr, "onestep %s: internal error: %s\n", c.spec.name.c_str(),
+                   text.substr(0, text.find('\n')).c_str());
       return 3;
     }
   }
-  std::fprintf(stderr, "onestep: unknown command '%s'\n", args[0].c_str());
-  printUsage(stderr);
+  std::fprintf(stderr, "onestep: unknown command '%s' (onestep --help lists the commands)\n", args[0].c_str());
   return 2;
 }
 

@@ -18,7 +18,7 @@ using Json = nlohmann::json;
 
 int runEnergy(const Args& a) {
   const int64_t n = a.getInt("n", 2000);
-  const uint64_t seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  const uint64_t seed = a.getSeed();
   setThreads(0);
   // The sets open as for `fid` (an NPZ contributes its first n, a data spec draws n); only points apply.
   SetOptions o = setOptions(a);
@@ -124,7 +124,7 @@ int runTrainFeatures(const Args& a) {
   o.epochs = static_cast<int>(a.getInt("epochs", o.epochs));
   o.batch = a.getInt("batch", o.batch);
   o.lr = a.getDouble("lr", o.lr);
-  o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  o.seed = a.getSeed();
   o.device = a.get("device", "auto");
   auto r = trainBuiltinFeatures(a.get("out"), o, [&](const std::string& line) {
     if (!a.has("quiet")) std::cerr << line << "\n";

@@ -23,7 +23,7 @@ using Json = nlohmann::json;
 int runData(const Args& a) {
   a.require({"data", "out"});
   const int64_t n = a.getInt("n", 10000);
-  auto samples = drawData(a.get("data"), n, static_cast<uint64_t>(a.getInt("seed", 0)));
+  auto samples = drawData(a.get("data"), n, a.getSeed());
   writeSamples(samples, a.get("out"));
   if (a.has("json")) {
     std::cout << Json{{"out", a.get("out")},
@@ -42,7 +42,7 @@ int runSample(const Args& a) {
   a.require({"model", "out"});
   SampleOptions o;
   o.n = a.getInt("n", 64);
-  o.seed = static_cast<uint64_t>(a.getInt("seed", 0));
+  o.seed = a.getSeed();
   o.sampler = a.get("sampler", "");
   o.steps = static_cast<int>(a.getInt("steps", 0));
   o.tMid = a.getDouble("t-mid", 0);

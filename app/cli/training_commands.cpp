@@ -71,9 +71,16 @@ int runTraining(const Args& a, const std::string& method) {
   setup.dir = out;
   setup.settings = settings;
   setup.settings.insert(setup.settings.begin(), {"method", method});
-  setup.opening = a.has("resume") ? RunOpening::ResumeOrNew : RunOpening::New;
+  // --resume continues a run and nothing else: a mistyped directory must not start a new run in its place.
+  // --resume-or-start is the one command a script repeats until a run is done.
+  if (a.has("resume") && a.has("resume-or-start")) throw UsageError("give --resume or --resume-or-start, not both");
+  setup.opening = a.has("resume")            ? RunOpening::Resume
+                  : a.has("resume-or-start") ? RunOpening::ResumeOrNew
+                                             : RunOpening::New;
   setup.configFile = a.get("config");
-  if (setup.opening == RunOpening::ResumeOrNew && isRunDirectory(out)) {
+  if (setup.opening == RunOpening::Resume && !isRunDirectory(out))
+    throw Error("--resume: '" + out + "' holds no run (no config.json); to start a new run there, leave out --resume");
+  if (setup.opening != RunOpening::New && isRunDirectory(out)) {
     if (a.has("config")) throw UsageError("--config cannot be combined with --resume of an existing run");
   } else {
     // A new run's teacher, from --teacher, --set teacher_model or the config file: checked here as a usage error.
@@ -175,6 +182,7 @@ std::vector<Command> trainingCommands() {
             {"config", "FILE", "JSON config file (see `onestep info --settings --json`)"},
             {"set", "KEY=VALUE", "any setting, e.g. --set net.hidden=128 (repeatable)", true},
             sharedOption("resume"),
+            sharedOption("resume-or-start"),
             sharedOption("quiet"),
             sharedOption("json")},
            {},
@@ -205,6 +213,7 @@ std::vector<Command> trainingCommands() {
                 {"set", "KEY=VALUE", "any setting, e.g. --set sid.alpha=1.0 (repeatable; see onestep info --settings)",
                  true},
                 sharedOption("resume"),
+                sharedOption("resume-or-start"),
                 sharedOption("quiet"),
                 sharedOption("json")},
                {},

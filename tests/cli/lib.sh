@@ -12,7 +12,7 @@ expect_ok() { local n=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then pass "$n"; e
 expect_error() {
   local n=$1 code=$2 pat=$3; shift 3
   "$@" >"$T/out" 2>"$T/err"; local rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qE "$pat" "$T/err"; then pass "$n"; else fail "$n (exit $rc, stderr: $(head -c 300 "$T/err"))"; fi
+  if [ "$rc" -eq "$code" ] && grep -qE -- "$pat" "$T/err"; then pass "$n"; else fail "$n (exit $rc, stderr: $(head -c 300 "$T/err"))"; fi
 }
 # py NAME CODE: a Python assertion over the files
 py() { local n=$1; shift; if $PY -c "$1" 2>"$T/err"; then pass "$n"; else fail "$n"; cat "$T/err"; fi; }

@@ -13,7 +13,8 @@ namespace onestep {
 
 // True when dir holds a run (its config.json).
 bool isRunDirectory(const std::string& dir);
-// The run's config.json. Throws Error "'DIR' is not a run directory (no config.json)", or one naming the file's fault.
+// The run's config.json, its teacher named as a path usable from the working directory (config.json names it from
+// the run directory). Throws Error "'DIR' is not a run directory (no config.json)", or one naming the file's fault.
 RunConfig readRunConfig(const std::string& dir);
 // The run's config.json as text, for a PNG's text chunk or a bug report; empty when dir holds no run.
 std::string readRunConfigText(const std::string& dir);

@@ -2,6 +2,8 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <numeric>
 
 #include "api/model.h"
 #include "core/util.h"
@@ -44,6 +46,7 @@ namespace onestep {
 SampleResult sampleModel(const std::string& model, const SampleOptions& options, const SampleProgress& progress) {
   if (options.n <= 0) throw Error("sample: n must be >= 1");
   if (options.batch <= 0) throw Error("sample: batch must be >= 1");
+  if (options.steps < 0) throw Error("sample: steps must be >= 1 (or 0 for the model's own)");
   if (options.tMid < 0) throw Error("sample: t_mid must be positive, or 0 for the run's ct.t_mid");
   const torch::Device device(resolveDevice(options.device));
   auto m = api::loadModel(model, device, options.shape);
@@ -64,6 +67,9 @@ SampleResult sampleModel(const std::string& model, const SampleOptions& options,
   auto sampleDims = m.shape.batchShape(1);
   sampleDims.erase(sampleDims.begin());
   auto noiseDims = m.method && !m.method->latentShape().empty() ? m.method->latentShape() : sampleDims;
+  // Every sample is held until the call returns (as floats, then gathered into one tensor).
+  const double elements = std::accumulate(sampleDims.begin(), sampleDims.end(), 1.0, std::multiplies<double>());
+  checkFitsInMemory("sample: n " + std::to_string(options.n), options.n, 2 * 4 * elements);
   if (options.classLabel >= 0 && options.classLabel >= classes)
     throw Error("class " + std::to_string(options.classLabel) + ": the model has " + std::to_string(classes) +
                 " classes" + (classes == 0 ? " (it is unconditional)" : ""));

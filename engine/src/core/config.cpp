@@ -250,7 +250,7 @@ void validateConfig(const RunConfig& c) {
   for (const auto& m : methods())
     if (m.validate) m.validate(c);
   need(!c.data.empty(), "data must name a data spec");
-  need(c.steps >= 0, "steps must be >= 0");
+  need(c.steps >= 1, "steps must be >= 1 (iterations in total)");
   need(c.batch >= 0, "batch must be >= 0 (0 = auto)");
   need(c.threads >= 0, "threads must be >= 0 (0 = all cores)");
   need(c.log_every >= 1, "log_every must be >= 1");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -62,6 +63,21 @@ std::vector<int> parseIntList(const std::string& s, const std::string& what) {
     }
   }
   return out;
+}
+
+void checkFitsInMemory(const std::string& what, int64_t count, double bytesEach) {
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  double kib = -1;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") break;
+  if (key != "MemAvailable:" || kib <= 0) return;
+  const double need = static_cast<double>(count) * bytesEach, have = kib * 1024.0;
+  if (need <= have) return;
+  char text[160];
+  std::snprintf(text, sizeof text, ": needs about %.3g GB of memory, and this machine has %.3g GB available",
+                need / 1e9, have / 1e9);
+  throw Error(what + text + " (ask for fewer)");
 }
 
 double nowSec() {

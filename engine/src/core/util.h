@@ -19,5 +19,9 @@ std::vector<std::string> split(const std::string& s, char sep);
 std::vector<int> parseIntList(const std::string& s, const std::string& what);
 // Seconds since an arbitrary steady epoch.
 double nowSec();
+// Refuses, before any work, a request whose `count` items of `bytesEach` bytes cannot fit in the memory this machine
+// has available now (MemAvailable); the Error names the request (`what`, e.g. "sample: n 100000000000"), the
+// memory it needs and the memory there is. Does nothing where the available memory cannot be read.
+void checkFitsInMemory(const std::string& what, int64_t count, double bytesEach);
 
 }  // namespace onestep

@@ -2,7 +2,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/util.h"
@@ -10,6 +14,31 @@
 #include "onestep/error.h"
 
 namespace onestep::data {
+namespace {
+
+// libpng and libjpeg print their own complaint about a broken file on stderr; the folder's reader says which file
+// it could not decode itself, in one line, so theirs is silenced while OpenCV decodes.
+class QuietStderr {
+ public:
+  QuietStderr() : m_saved(::dup(STDERR_FILENO)) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (m_saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
+    if (null >= 0) ::close(null);
+  }
+  ~QuietStderr() {
+    if (m_saved < 0) return;
+    std::fflush(stderr);
+    ::dup2(m_saved, STDERR_FILENO);
+    ::close(m_saved);
+  }
+  QuietStderr(const QuietStderr&) = delete;
+  QuietStderr& operator=(const QuietStderr&) = delete;
+
+ private:
+  int m_saved;
+};
+
+}  // namespace
 
 std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
   const std::string& dir = spec.path;
@@ -41,11 +70,15 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
     throw Error("data spec '" + spec.text + "': no image files (png, jpg, bmp, webp, tif) in '" + dir + "'");
 
   std::vector<cv::Mat> images;
-  int skipped = 0;
+  std::vector<std::string> broken;
   for (const auto& p : paths) {
-    cv::Mat img = cv::imread(p, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    cv::Mat img;
+    {
+      QuietStderr quiet;
+      img = cv::imread(p, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    }
     if (img.empty()) {
-      ++skipped;
+      broken.push_back(p);
       continue;
     }
     if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
@@ -60,7 +93,11 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
   }
   if (images.empty())
     throw Error("data spec '" + spec.text + "': none of the " + std::to_string(paths.size()) + " image files in '" +
-                dir + "' could be decoded");
+                dir + "' could be decoded (the first: '" + broken.front() + "')");
+  if (!broken.empty())
+    std::fprintf(
+        stderr, "warning: data spec '%s': skipped %zu of %zu image files that could not be decoded (the first: '%s')\n",
+        spec.text.c_str(), broken.size(), paths.size(), broken.front().c_str());
   const int64_t n = static_cast<int64_t>(images.size());
   auto hwc = torch::empty({n, size, size, channels}, torch::kUInt8);
   for (int64_t i = 0; i < n; ++i)
@@ -74,7 +111,7 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
   info.width = size;
   info.description = "image folder " + dir + ": " + std::to_string(n) + " images at " + std::to_string(size) + "x" +
                      std::to_string(size) + (channels == 1 ? " grey" : " RGB") +
-                     (skipped ? ", " + std::to_string(skipped) + " undecodable file(s) skipped" : "");
+                     (broken.empty() ? "" : ", " + std::to_string(broken.size()) + " undecodable file(s) skipped");
   return makeImageDataset(info, hwc.permute({0, 3, 1, 2}).contiguous(), torch::Tensor());
 }
 

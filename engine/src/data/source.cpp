@@ -103,6 +103,9 @@ namespace onestep {
 SampleSet drawData(const std::string& spec, int64_t n, uint64_t seed) {
   if (n <= 0) throw Error("data: n must be >= 1");
   auto source = data::openData(spec);
+  const DataInfo info = source->info();
+  const double elements = info.kind == "points" ? info.dim : 1.0 * info.channels * info.height * info.width;
+  checkFitsInMemory("data: n " + std::to_string(n), n, 2 * 4 * elements);  // float samples, and their copy out
   auto gen = data::makeGenerator(seed);
   torch::Tensor labels;
   auto x = source->draw(n, gen, &labels);

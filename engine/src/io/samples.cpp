@@ -1,5 +1,6 @@
 #include "io/samples.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -137,6 +138,11 @@ SampleSet readSamplesNpz(const std::string& path) {
   } else {
     throw Error("NPZ file '" + path + "': arr_0 must be float [N,D] points or uint8 [N,H,W,C] images");
   }
+  if (a.shape[0] == 0) throw Error("NPZ file '" + path + "': arr_0 holds no samples");
+  for (std::size_t i = 0; i < s.points.size(); ++i)
+    if (!std::isfinite(s.points[i]))
+      throw Error("NPZ file '" + path + "': arr_0 holds a NaN or infinite value (sample " +
+                  std::to_string(i / static_cast<std::size_t>(a.shape[1])) + "); expected finite points");
   auto lab = arrays.find("arr_1");
   if (lab != arrays.end() && lab->second.dtype == "<i8" && lab->second.count() == s.count()) {
     s.labels.resize(static_cast<std::size_t>(s.count()));

@@ -110,7 +110,16 @@ class ScriptedDenoiser : public Denoiser {
     // fake score for each generator step), which made a trained TorchScript network slower than its eager twin
     // (benchmarks/README.md, "Optimisations, with their figures").
     torch::jit::GraphOptimizerEnabledGuard plain(false);
-    return m_module.forward(args).toTensor();
+    try {
+      return m_module.forward(args).toTensor();
+    } catch (const c10::Error&) {
+      throw;  // an operator's own error: callers add the file's name
+    } catch (const std::exception& e) {
+      // The interpreter's exception: a TorchScript traceback whose last line is the cause.
+      std::string text = e.what();
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+      throw Error("TorchScript forward(x, sigma) failed: " + text.substr(text.find_last_of('\n') + 1));
+    }
   }
   std::vector<torch::Tensor> parameters() override {
     std::vector<torch::Tensor> out;

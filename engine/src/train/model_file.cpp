@@ -2,6 +2,8 @@
 // denoiser or a shipped name.
 #include "train/model_file.h"
 
+#include <filesystem>
+
 #include "core/util.h"
 #include "onestep/error.h"
 #include "onestep/shipped.h"
@@ -17,6 +19,31 @@ bool isCheckpointFile(const std::string& path) {
   }
   c10::IValue v;
   return archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat;
+}
+
+std::string storedTeacher(const std::string& teacher, const std::string& runDir) {
+  namespace fs = std::filesystem;
+  if (teacher.empty()) return teacher;
+  ShippedModel shipped;
+  if (!fs::exists(teacher) && findShippedModel(teacher, &shipped)) return teacher;
+  std::error_code ec;
+  const fs::path rel = fs::relative(fs::absolute(teacher), fs::absolute(runDir), ec);
+  return ec || rel.empty() ? fs::absolute(teacher).lexically_normal().string() : rel.string();
+}
+
+std::string resolveStoredTeacher(const std::string& stored, const std::string& runDir) {
+  namespace fs = std::filesystem;
+  if (stored.empty() || fs::path(stored).is_absolute()) return stored;
+  const fs::path fromRun = (fs::path(runDir) / stored).lexically_normal();
+  if (fs::exists(fromRun)) return fromRun.string();
+  ShippedModel shipped;
+  if (fs::exists(stored) || findShippedModel(stored, &shipped)) return stored;
+  return fromRun.string();  // missing: the error that follows names where it was looked for
+}
+
+std::string runDirectoryOf(const std::string& file) {
+  const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  return dir.filename() == "checkpoints" ? dir.parent_path().string() : dir.string();
 }
 
 LoadedModel loadModel(const std::string& given, torch::Device device, const std::vector<int64_t>& shapeFallback) {
@@ -40,6 +67,7 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
     m.kind = "checkpoint";
     m.meta = readCheckpoint(file, archive);
     m.config = configFromJson(m.meta.configJson, "checkpoint '" + file + "' config");
+    m.config.teacher_model = resolveStoredTeacher(m.config.teacher_model, runDirectoryOf(file));
     m.shape = m.meta.shape;
     m.method = makeMethod(m.config, m.shape, device, nullptr);
     try {
@@ -60,7 +88,12 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
   try {
     torch::NoGradGuard guard;
     auto x = torch::zeros(m.shape.batchShape(2), torch::TensorOptions().device(device));
-    auto y = m.scripted->denoise(x, torch::ones({2}, x.options()), torch::Tensor());
+    torch::Tensor y;
+    try {
+      y = m.scripted->denoise(x, torch::ones({2}, x.options()), torch::Tensor());
+    } catch (const Error& e) {
+      throw Error("TorchScript file '" + file + "': " + e.what() + " on " + m.shape.text() + " input");
+    }
     if (y.sizes() != x.sizes())
       throw Error("TorchScript file '" + file + "': forward returned shape " + c10::str(y.sizes()) + " for input " +
                   c10::str(x.sizes()) + "; expected the input's shape");

@@ -21,6 +21,7 @@
 #include "train/checkpoint.h"
 #include "train/losses.h"
 #include "train/method.h"
+#include "train/model_file.h"
 #include "train/run_files.h"
 #include "train/run_impl.h"
 
@@ -74,7 +75,13 @@ void RunImpl::build() {
   openedAt = nowSec();
 }
 
-void RunImpl::writeConfig() { io::writeFileAtomic(dir + "/config.json", configToJson(config) + "\n"); }
+void RunImpl::writeConfig() { io::writeFileAtomic(dir + "/config.json", storedConfigJson() + "\n"); }
+
+std::string RunImpl::storedConfigJson() const {
+  RunConfig stored = config;
+  stored.teacher_model = training::storedTeacher(config.teacher_model, dir);
+  return configToJson(stored);
+}
 
 Run::Run(std::unique_ptr<RunImpl> impl) : m_impl(std::move(impl)) {}
 Run::~Run() = default;
@@ -108,6 +115,7 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
   auto impl = std::make_unique<RunImpl>();
   impl->dir = dir;
   impl->config = loadConfigFile(dir + "/config.json");
+  impl->config.teacher_model = training::resolveStoredTeacher(impl->config.teacher_model, dir);
   const RunConfig before = impl->config;
   for (const auto& [key, value] : overrides) applySetting(impl->config, key, value);
   checkUnchangeable(before, impl->config, /*live=*/false);
@@ -200,7 +208,7 @@ std::map<std::string, double> Run::step() {
 
 std::string Run::saveCheckpoint() {
   auto& r = *m_impl;
-  training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), configToJson(r.config), r.shape};
+  training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), r.storedConfigJson(), r.shape};
   std::string path = training::checkpointPath(r.dir, r.iteration);
   training::writeCheckpoint(path, meta, *r.method, r.device);
   r.checkpointed = r.iteration;

@@ -15,6 +15,7 @@
 #include "onestep/error.h"
 #include "onestep/run_dir.h"
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 
 namespace onestep {
 
@@ -24,7 +25,9 @@ bool isRunDirectory(const std::string& dir) { return isFile(dir + "/config.json"
 
 RunConfig readRunConfig(const std::string& dir) {
   if (!isRunDirectory(dir)) throw Error("'" + dir + "' is not a run directory (no config.json)");
-  return loadConfigFile(dir + "/config.json");
+  RunConfig config = loadConfigFile(dir + "/config.json");
+  config.teacher_model = training::resolveStoredTeacher(config.teacher_model, dir);
+  return config;
 }
 
 std::string readRunConfigText(const std::string& dir) {

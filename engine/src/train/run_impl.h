@@ -58,6 +58,8 @@ class RunImpl {
   void build();
   // Writes config.json atomically.
   void writeConfig();
+  // The config as the run's files hold it: the teacher named from the run directory (storedTeacher).
+  std::string storedConfigJson() const;
 };
 
 }  // namespace onestep
