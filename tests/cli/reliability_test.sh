@@ -45,5 +45,22 @@ py "the moved run's samples are the run's own" "import numpy as n; a=n.load('$T/
 mv "$T/moved/teacher" "$T/teacher-elsewhere"
 expect_error "a run moved without its teacher says where it looked" 1 "$T/moved/teacher" "$ONESTEP" sample --model "$T/moved/a/sid" --n 4 --out "$T/s4.npz" --quiet
 
+# --- a full disk: a file-size limit (ulimit -f) while the run writes its checkpoint ------------------------
+expect_ok "a run to fill the disk under" "$ONESTEP" train-teacher --data toy:8gaussians --out "$T/full" --steps 20 --set checkpoint_every=20 --set eval_every=0 --set snapshot_every=0 --quiet
+good=$(sha256sum <"$T/full/checkpoints/ckpt-000000020.pt")
+(ulimit -f 300; "$ONESTEP" train-teacher --out "$T/full" --resume --steps 40 --quiet) >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -qE "^onestep train-teacher: error: output '.*ckpt-000000040.pt': .*File too large" "$T/err"; then pass "a full disk is a clear error"; else fail "a full disk (exit $rc): $(head -c 400 "$T/err")"; fi
+if [ "$good" = "$(sha256sum <"$T/full/checkpoints/ckpt-000000020.pt")" ] && [ ! -e "$T/full/checkpoints/ckpt-000000040.pt" ] &&
+  ! ls -a "$T/full/checkpoints" | grep -q tmp; then pass "the previous checkpoint is intact and no partial file is left"; else fail "after a full disk: $(ls -a "$T/full/checkpoints")"; fi
+py "metrics.jsonl has no torn line" "import json; [json.loads(l) for l in open('$T/full/metrics.jsonl')]"
+expect_ok "resume once there is space" "$ONESTEP" train-teacher --out "$T/full" --resume --steps 40 --quiet
+py "the resumed run reached 40" "import json; its=[json.loads(l)['iteration'] for l in open('$T/full/metrics.jsonl')]; assert its[-1]==40 and its==sorted(set(its)), its"
+
+(ulimit -f 8; "$ONESTEP" train-teacher --out "$T/full" --resume --steps 60 --set snapshot_every=5 --set checkpoint_every=1000 --quiet) >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -qE "^onestep train-teacher: error: .*iter-000000045.png'.*File too large" "$T/err" && [ ! -e "$T/full/snapshots/iter-000000045.png" ]; then pass "a full disk while writing a snapshot"; else fail "a snapshot on a full disk (exit $rc): $(tail -c 400 "$T/err")"; fi
+(ulimit -f 100; "$ONESTEP" export --model "$T/full" --out "$T/full-export.pt") >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "File too large" "$T/err" && [ ! -e "$T/full-export.pt" ] && ! ls -a "$T" | grep -q "full-export.pt.tmp"; then pass "a full disk while exporting leaves no file"; else fail "an export on a full disk (exit $rc): $(head -c 400 "$T/err")"; fi
+expect_ok "the run still resumes" "$ONESTEP" train-teacher --out "$T/full" --resume --steps 50 --quiet
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

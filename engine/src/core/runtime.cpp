@@ -6,6 +6,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -46,6 +47,9 @@ int setThreads(int n) {
     // single-threaded inside it. The reference BLAS has no such function and is single-threaded anyway.
     using SetBlasThreads = void (*)(int);
     if (auto set = reinterpret_cast<SetBlasThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+    // A file past the size limit (ulimit -f) would kill the process with SIGXFSZ before any message: ignored,
+    // the write fails with EFBIG instead, and the atomic writers report it with the previous file intact.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
       torch::set_num_interop_threads(1);  // the engine runs no inter-op parallel graphs
     } catch (const std::exception&) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <stdexcept>
 
 #include "onestep/error.h"
 
@@ -21,11 +22,16 @@ std::string tempPathFor(const std::string& path) {
   return (p.parent_path() / ("." + p.filename().string() + suffix)).string();
 }
 
+// Flushes a file or directory to the disk. A file whose data the disk refuses (full, or an I/O error) throws: it
+// must not replace the good file it was written to replace. A directory's flush is best effort.
 void fsyncPath(const std::string& path, bool directory) {
   int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
   if (fd < 0) return;
-  ::fsync(fd);
+  const int rc = ::fsync(fd);
+  const int err = errno;
   ::close(fd);
+  if (rc != 0 && !directory && err != EINVAL && err != EROFS)
+    throw std::runtime_error(std::string("flushing to the disk failed: ") + std::strerror(err));
 }
 
 std::string parentOf(const std::string& path) {

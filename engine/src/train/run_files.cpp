@@ -2,10 +2,15 @@
 // (onestep/run_dir.h) and the writers of run.cpp (run_files.h).
 #include "train/run_files.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -97,10 +102,25 @@ namespace onestep::training {
 
 namespace {
 
+// One line in one write: a line the disk takes only part of (full, or past a size limit) is cut off again, so the
+// file never holds a torn line that a later one would run into.
 void appendLine(const std::string& dir, const nlohmann::json& j) {
-  std::ofstream out(dir + "/metrics.jsonl", std::ios::app);
-  if (!out) throw Error("metrics file '" + dir + "/metrics.jsonl': cannot be written");
-  out << j.dump() << "\n";
+  const std::string path = dir + "/metrics.jsonl", line = j.dump() + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("metrics file '" + path + "': cannot be opened for writing (" + std::strerror(errno) + ")");
+  struct stat st {};
+  const off_t before = ::fstat(fd, &st) == 0 ? st.st_size : -1;
+  const ssize_t n = ::write(fd, line.data(), line.size());
+  const int err = errno;
+  if (n != static_cast<ssize_t>(line.size())) {
+    if (n > 0 && before >= 0 && ::ftruncate(fd, before) != 0) {
+      // the torn line stays; trimMetrics drops it on resume
+    }
+    ::close(fd);
+    throw Error("metrics file '" + path + "': cannot be written (" +
+                (n < 0 ? std::string(std::strerror(err)) : "the disk took only part of a line") + ")");
+  }
+  ::close(fd);
 }
 
 nlohmann::json lineHead(int64_t iteration, int64_t samples, double wallSec) {
