@@ -114,8 +114,7 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
   if (!isFile(dir + "/config.json")) throw Error("run directory '" + dir + "': no config.json (not a run)");
   auto impl = std::make_unique<RunImpl>();
   impl->dir = dir;
-  impl->config = loadConfigFile(dir + "/config.json");
-  impl->config.teacher_model = training::resolveStoredTeacher(impl->config.teacher_model, dir);
+  impl->config = readRunConfig(dir);  // its teacher resolved from the run directory
   const RunConfig before = impl->config;
   for (const auto& [key, value] : overrides) applySetting(impl->config, key, value);
   checkUnchangeable(before, impl->config, /*live=*/false);
