@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, testing and running OneStep Studio needs.
 # Idempotent: packages already present are left as they are. Run as root (or with sudo).
-#   packaging/install-deps.sh          everything (GUI, engine, tests)
+#   packaging/install-deps.sh          everything (GUI, engine, tests; clang for the sanitized and fuzz build)
 #   packaging/install-deps.sh --no-gui engine, CLI and engine tests only
 set -euo pipefail
 
@@ -9,7 +9,7 @@ gui=1
 [ "${1:-}" = "--no-gui" ] && gui=0
 
 pkgs=(
-  build-essential cmake ninja-build ccache pkg-config clang-format
+  build-essential cmake ninja-build ccache pkg-config clang-format clang libclang-rt-14-dev
   libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist

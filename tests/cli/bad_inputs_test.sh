@@ -36,6 +36,9 @@ os.makedirs(f'{f}/idx-badgz', exist_ok=True)
 open(f'{f}/idx-badgz/train-images-idx3-ubyte.gz', 'wb').write(gzip.compress(idx_images(10))[:-20])
 open(f'{f}/idx-badgz/train-labels-idx1-ubyte.gz', 'wb').write(gzip.compress(idx_labels(10)))
 os.makedirs(f'{f}/idx-empty', exist_ok=True)
+os.makedirs(f'{f}/idx-zero', exist_ok=True)  # found by fuzzing: zero images once reached a copy from nowhere
+open(f'{f}/idx-zero/train-images-idx3-ubyte', 'wb').write(idx_images(0))
+open(f'{f}/idx-zero/train-labels-idx1-ubyte', 'wb').write(idx_labels(0))
 # CIFAR-10 batches: one record is 1 label byte + 3072 pixel bytes
 os.makedirs(f'{f}/cifar-truncated', exist_ok=True)
 for i in range(1, 6):
@@ -46,6 +49,11 @@ for i in range(1, 6):
 # image folders
 os.makedirs(f'{f}/folder-broken', exist_ok=True)
 open(f'{f}/folder-broken/a.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + bytes(40))
+# found by fuzzing: a BMP whose header OpenCV's decoder throws on stopped the whole program
+os.makedirs(f'{f}/folder-badbmp', exist_ok=True)
+open(f'{f}/folder-badbmp/a.bmp', 'wb').write(bytes.fromhex(
+    '424d4e000000000000003200000028000000040000000200fff7810018000000000018000000130b0000130b'
+    '0000000000000000000000010203040000000000000102030405060708090a0b0c0d'))
 os.makedirs(f'{f}/folder-none', exist_ok=True)
 open(f'{f}/folder-none/notes.txt', 'w').write('no images here')
 # NPZ files
@@ -65,6 +73,7 @@ open(f'{f}/bad.json', 'w').write('{"steps": 10,')
 open(f'{f}/wrongtype.json', 'w').write('{"steps": "many"}')
 open(f'{f}/unknown.json', 'w').write('{"stepz": 10}')
 open(f'{f}/array.json', 'w').write('[1, 2, 3]')
+open(f'{f}/overflow.json', 'w').write('{"steps": 6E666}')  # found by fuzzing: a number past double's range
 EOF
 cat >"$T/make_torchscript.py" <<'EOF'
 import sys, torch
@@ -133,6 +142,7 @@ bad "config file malformed" 1 "bad.json" "$O" train-teacher --out r --config "$F
 bad "config value of the wrong type" 1 "wrongtype.json" "$O" train-teacher --out r --config "$F/wrongtype.json"
 bad "config with an unknown key" 1 "stepz" "$O" train-teacher --out r --config "$F/unknown.json"
 bad "config that is not an object" 1 "array.json" "$O" train-teacher --out r --config "$F/array.json"
+bad "config number past double's range" 1 "overflow.json.*not valid JSON" "$O" train-teacher --out r --config "$F/overflow.json"
 # --- datasets ------------------------------------------------------------------------------------
 bad "unknown data kind" 1 "unknown kind" "$O" data --data tiy:moons --n 4 --out d.npz
 bad "unknown toy" 1 "moon" "$O" data --data toy:moon --n 4 --out d.npz
@@ -142,10 +152,12 @@ bad "IDX truncated" 1 "idx-truncated" "$O" data --data "mnist:$F/idx-truncated" 
 bad "IDX with a bad magic number" 1 "idx-badmagic" "$O" data --data "mnist:$F/idx-badmagic" --n 4 --out d.npz
 bad "IDX claiming more than the file holds" 1 "idx-huge" "$O" data --data "mnist:$F/idx-huge" --n 4 --out d.npz
 bad "IDX images and labels disagree" 1 "idx-mismatch" "$O" data --data "mnist:$F/idx-mismatch" --n 4 --out d.npz
+bad "IDX of zero images" 1 "idx-zero.*at least one image" "$O" data --data "mnist:$F/idx-zero" --n 4 --out d.npz
 bad "IDX .gz truncated" 1 "idx-badgz" "$O" data --data "mnist:$F/idx-badgz" --n 4 --out d.npz
 bad "CIFAR batch truncated" 1 "cifar-truncated" "$O" data --data "cifar10:$F/cifar-truncated" --n 4 --out d.npz
 bad "CIFAR batch with a label past 9" 1 "cifar-badlabel" "$O" data --data "cifar10:$F/cifar-badlabel" --n 4 --out d.npz
 bad "image folder with a broken image" 1 "could be decoded.*a.png" "$O" data --data "folder:$F/folder-broken" --n 4 --out d.npz
+bad "image folder with a BMP its decoder throws on" 1 "could be decoded.*a.bmp" "$O" data --data "folder:$F/folder-badbmp" --n 4 --out d.npz
 bad "image folder without images" 1 "folder-none" "$O" data --data "folder:$F/folder-none" --n 4 --out d.npz
 # --- NPZ sets ------------------------------------------------------------------------------------
 bad "NPZ missing" 1 "missing.npz" "$O" energy "$F/missing.npz" "$F/points.npz"

@@ -16,6 +16,15 @@ namespace {
 
 using Json = nlohmann::json;
 
+// JSON from a file: an Error naming it when the text is not JSON.
+Json parseJson(const std::string& text, const std::string& what) {
+  try {
+    return Json::parse(text);
+  } catch (const Json::exception& e) {
+    throw Error(what + ": not valid JSON (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+}
+
 Json shapeJson(const nets::SampleShape& s) { return Json::parse(training::shapeToJson(s)); }
 
 Json modelJson(const std::string& path) {
@@ -29,7 +38,7 @@ Json modelJson(const std::string& path) {
     j["iteration"] = m.meta.iteration;
     j["samples_seen"] = m.meta.samples;
     j["elapsed_s"] = m.meta.elapsed;
-    j["config"] = Json::parse(m.meta.configJson);
+    j["config"] = parseJson(m.meta.configJson, "checkpoint '" + path + "': its config");
   } else {
     j["kind"] = "torchscript";
     j["parameters"] = nets::parameterCount(*m.scripted);
@@ -46,7 +55,8 @@ std::string describe(const std::string& target) {
       throw Error("'" + target + "': a directory without config.json is not a run directory");
     j["kind"] = "run";
     j["dir"] = target;
-    j["config"] = Json::parse(readFile(target + "/config.json", "config file"));
+    j["config"] =
+        parseJson(readFile(target + "/config.json", "config file"), "config file '" + target + "/config.json'");
     j["checkpoints"] = training::listCheckpoints(target);
     int64_t lines = 0;
     std::string line, last;

@@ -288,7 +288,7 @@ RunConfig configFromJson(const std::string& text, const std::string& source) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number past double's range
     throw Error(source + ": not valid JSON (" + std::string(e.what()) + ")");
   }
   if (!j.is_object()) throw Error(source + ": expected a JSON object of settings");
@@ -307,8 +307,10 @@ RunConfig configFromJson(const std::string& text, const std::string& source) {
   std::function<void(const Json&, const std::string&)> check = [&](const Json& node, const std::string& prefix) {
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
-      if (it->is_object()) {
-        check(*it, key);
+      const bool section =
+          std::any_of(known.begin(), known.end(), [&](const std::string& k) { return k.rfind(key + ".", 0) == 0; });
+      if (it->is_object() && section) {
+        check(*it, key);  // only as deep as the settings go, however deep the file nests
       } else if (std::find(known.begin(), known.end(), key) == known.end()) {
         throw Error(source + ": unknown setting \"" + key + "\"");
       }

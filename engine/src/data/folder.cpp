@@ -1,4 +1,4 @@
-// A folder of images read with OpenCV: the shorter side resized to `size`, then centre-cropped square.
+// A folder of images read with OpenCV: each centre-cropped to a square, then resized to `size` x `size`.
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -73,23 +73,24 @@ std::unique_ptr<DataSource> openImageFolder(const ParsedSpec& spec) {
   std::vector<std::string> broken;
   for (const auto& p : paths) {
     cv::Mat img;
-    {
+    try {
       QuietStderr quiet;
       img = cv::imread(p, channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    } catch (const cv::Exception&) {  // some decoders (BMP) throw on a header they cannot follow
+      img.release();
     }
     if (img.empty()) {
       broken.push_back(p);
       continue;
     }
     if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
-    double scale = static_cast<double>(size) / std::min(img.cols, img.rows);
+    // The centre square first, then resized: the work and memory follow the output, not the input's shape (a
+    // 1 x 100000 image would otherwise be scaled to 32 x 3200000 before its crop).
+    const int side = std::min(img.cols, img.rows);
+    const cv::Mat square = img(cv::Rect((img.cols - side) / 2, (img.rows - side) / 2, side, side));
     cv::Mat resized;
-    cv::resize(img, resized,
-               cv::Size(std::max(size, static_cast<int>(std::lround(img.cols * scale))),
-                        std::max(size, static_cast<int>(std::lround(img.rows * scale)))),
-               0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
-    cv::Rect crop((resized.cols - size) / 2, (resized.rows - size) / 2, size, size);
-    images.push_back(resized(crop).clone());
+    cv::resize(square, resized, cv::Size(size, size), 0, 0, side > size ? cv::INTER_AREA : cv::INTER_CUBIC);
+    images.push_back(resized.isContinuous() ? resized : resized.clone());
   }
   if (images.empty())
     throw Error("data spec '" + spec.text + "': none of the " + std::to_string(paths.size()) + " image files in '" +

@@ -54,12 +54,17 @@ std::vector<int64_t> parseHeader(const std::string& raw, const std::string& path
   }
   if (raw.size() < 4u + 4u * dims) throw Error("IDX file '" + path + "': truncated header");
   std::vector<int64_t> shape;
-  int64_t total = 1;
+  std::size_t need = 1;  // formed without overflow: three 32-bit sizes can pass 2^64
+  bool overflow = false;
   for (int i = 0; i < dims; ++i) {
     shape.push_back(bigEndian32(raw, 4 + 4 * i));
-    total *= shape.back();
+    overflow |= __builtin_mul_overflow(need, static_cast<std::size_t>(shape.back()), &need);
   }
-  std::size_t need = 4u + 4u * dims + static_cast<std::size_t>(total);
+  if (need == 0)
+    throw Error("IDX file '" + path + "': a size in its header is 0 (expected at least one " +
+                (dims == 1 ? "label" : "image of at least 1x1 pixels") + ")");
+  overflow |= __builtin_add_overflow(need, 4u + 4u * dims, &need);
+  if (overflow) throw Error("IDX file '" + path + "': header sizes larger than any file (corrupt or not an IDX file)");
   if (raw.size() < need)
     throw Error("IDX file '" + path + "': truncated: expected " + std::to_string(need) + " bytes, found " +
                 std::to_string(raw.size()));

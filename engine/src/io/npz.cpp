@@ -3,6 +3,7 @@
 #include <zip.h>
 
 #include <cstring>
+#include <filesystem>
 #include <regex>
 
 #include "core/util.h"
@@ -18,6 +19,8 @@ int64_t NpyArray::count() const {
 }
 
 namespace {
+
+constexpr std::size_t kMaxNpyHeader = 4096;
 
 std::size_t itemSize(const std::string& dtype, const std::string& source) {
   static const std::map<std::string, std::size_t> kSizes = {{"<f4", 4}, {"<f8", 8}, {"|u1", 1}, {"<u1", 1}, {"|i1", 1},
@@ -67,23 +70,35 @@ NpyArray decodeNpy(const std::string& b, const std::string& source) {
   } else {
     throw Error(source + ": unsupported .npy version " + std::to_string(major));
   }
+  // Real headers are a few hundred bytes; a longer one is not an array this program reads (and the patterns below
+  // would walk it recursively).
+  if (headerLen > kMaxNpyHeader)
+    throw Error(source + ": .npy header of " + std::to_string(headerLen) + " bytes (expected at most " +
+                std::to_string(kMaxNpyHeader) + ")");
   if (b.size() < start + headerLen) throw Error(source + ": truncated .npy header");
   const std::string header = b.substr(start, headerLen);
   std::smatch m;
   NpyArray a;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
-    throw Error(source + ": .npy header has no descr");
+  static const std::regex kDescr("'descr':\\s*'([^']+)'"), kFortran("'fortran_order':\\s*True"),
+      kShape("'shape':\\s*\\(([^)]*)\\)"), kSpaceOrLong("\\s|L");  // compiled once: each costs more than a parse
+  if (!std::regex_search(header, m, kDescr)) throw Error(source + ": .npy header has no descr");
   a.dtype = m[1];
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
-    throw Error(source + ": Fortran-ordered arrays are not supported");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
-    throw Error(source + ": .npy header has no shape");
-  for (const auto& part : split(m[1], ',')) {
-    std::string p = std::regex_replace(part, std::regex("\\s|L"), "");
-    if (!p.empty()) a.shape.push_back(std::stoll(p));
+  if (std::regex_search(header, m, kFortran)) throw Error(source + ": Fortran-ordered arrays are not supported");
+  if (!std::regex_search(header, m, kShape)) throw Error(source + ": .npy header has no shape");
+  const std::string shapeText = m[1];
+  for (const auto& part : split(shapeText, ',')) {
+    std::string p = std::regex_replace(part, kSpaceOrLong, "");
+    if (p.empty()) continue;
+    if (p.size() > 18 || p.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(source + ": .npy shape (" + shapeText + ") is not a tuple of non-negative integers");
+    a.shape.push_back(std::stoll(p));
   }
-  const std::size_t need = static_cast<std::size_t>(a.count()) * itemSize(a.dtype, source);
+  // The bytes the shape needs, formed without overflow, against the bytes there are.
   const std::size_t have = b.size() - start - headerLen;
+  std::size_t need = itemSize(a.dtype, source);
+  for (int64_t d : a.shape)
+    if (__builtin_mul_overflow(need, static_cast<std::size_t>(d), &need))
+      throw Error(source + ": shape (" + shapeText + ") is larger than any file (truncated or not an array)");
   if (have < need)
     throw Error(source + ": truncated: shape needs " + std::to_string(need) + " bytes of data, found " +
                 std::to_string(have));
@@ -119,6 +134,9 @@ void writeNpz(const std::string& path, const std::vector<std::pair<std::string, 
 
 std::map<std::string, NpyArray> readNpz(const std::string& path) {
   if (!isFile(path)) throw Error("NPZ file '" + path + "': not found");
+  std::error_code sizeError;
+  const auto fileSize = static_cast<zip_uint64_t>(std::filesystem::file_size(path, sizeError));
+  if (sizeError) throw Error("NPZ file '" + path + "': cannot be read (" + sizeError.message() + ")");
   int err = 0;
   zip_t* z = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
   if (!z) {
@@ -132,9 +150,20 @@ std::map<std::string, NpyArray> readNpz(const std::string& path) {
   const zip_int64_t n = zip_get_num_entries(z, 0);
   for (zip_int64_t i = 0; i < n; ++i) {
     zip_stat_t st;
-    if (zip_stat_index(z, static_cast<zip_uint64_t>(i), 0, &st) != 0) continue;
+    if (zip_stat_index(z, static_cast<zip_uint64_t>(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !st.name)
+      continue;
     std::string name = st.name;
     if (name.size() < 4 || name.substr(name.size() - 4) != ".npy") continue;
+    // A member's size is the archive's claim: checked against the file before it is allocated (deflate expands
+    // at most 1032 times; a stored member is no larger than the file).
+    const zip_uint64_t sizes = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
+    const bool stored = st.comp_method == ZIP_CM_STORE;
+    if ((st.valid & sizes) != sizes || st.comp_size > fileSize ||
+        st.size > (stored ? fileSize : st.comp_size * 1032 + 1024)) {
+      zip_discard(z);
+      throw Error("NPZ file '" + path + "': member " + name + " claims " + std::to_string(st.size) +
+                  " bytes, more than the file's " + std::to_string(fileSize) + " can hold (corrupt or truncated)");
+    }
     std::string bytes(static_cast<std::size_t>(st.size), '\0');
     zip_file_t* f = zip_fopen_index(z, static_cast<zip_uint64_t>(i), 0);
     zip_int64_t got = f ? zip_fread(f, bytes.data(), st.size) : -1;

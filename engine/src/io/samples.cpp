@@ -123,6 +123,7 @@ SampleSet readSamplesNpz(const std::string& path) {
   const auto& a = it->second;
   SampleSet s;
   s.shape = a.shape;
+  if (!a.shape.empty() && a.count() == 0) throw Error("NPZ file '" + path + "': arr_0 holds no samples");
   if (a.shape.size() == 2 && (a.dtype == "<f4" || a.dtype == "<f8")) {
     s.kind = SampleSet::Kind::Points;
     s.points.resize(static_cast<std::size_t>(a.count()));

@@ -68,9 +68,8 @@ CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputAr
   if (!isFile(path)) throw Error("checkpoint '" + path + "': not found");
   try {
     archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error("checkpoint '" + path + "': unreadable or truncated (" + msg.substr(0, msg.find('\n')) + ")");
+  } catch (const std::exception& e) {
+    throw Error("checkpoint '" + path + "': unreadable or truncated (" + nets::torchMessage(e) + ")");
   }
   c10::IValue v;
   if (!archive.try_read("format", v) || !v.isString() || v.toStringRef() != kCheckpointFormat)
@@ -160,8 +159,10 @@ BestEvaluation bestEvaluation(const std::string& runDir) {
     for (auto& b : best) {
       auto v = j.find(b.metric);
       if (v == j.end() || !v->is_number() || !std::isfinite(v->get<double>())) continue;
+      auto at = j.find("iteration");  // a line this program did not write may hold anything there
+      if (at == j.end() || !at->is_number_integer() || at->get<int64_t>() < 0) continue;
       if (b.iteration < 0 || v->get<double>() < b.value) {
-        b.iteration = j.value("iteration", int64_t{-1});
+        b.iteration = at->get<int64_t>();
         b.value = v->get<double>();
       }
     }

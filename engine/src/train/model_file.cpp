@@ -14,7 +14,7 @@ bool isCheckpointFile(const std::string& path) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path, torch::kCPU);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // c10::Error, or the TorchScript parser's ErrorReport on a damaged archive
     return false;
   }
   c10::IValue v;
@@ -74,9 +74,8 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
       torch::serialize::InputArchive state;
       archive.read("state", state);
       m.method->load(state);
-    } catch (const c10::Error& e) {
-      std::string msg = e.what_without_backtrace();
-      throw Error("checkpoint '" + file + "': state does not fit its config (" + msg.substr(0, msg.find('\n')) + ")");
+    } catch (const std::exception& e) {
+      throw Error("checkpoint '" + file + "': state does not fit its config (" + nets::torchMessage(e) + ")");
     }
     return m;
   }

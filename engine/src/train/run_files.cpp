@@ -60,9 +60,18 @@ std::vector<MetricsLine> readMetrics(const std::string& dir) {
     }
     if (!j.is_object()) continue;
     MetricsLine line;
-    line.iteration = j.value("iteration", int64_t{0});
-    line.samples = j.value("samples", int64_t{0});
-    line.wallSec = j.value("wall_s", 0.0);
+    // A line this program did not write may hold any type under any key: only numbers are taken.
+    const auto number = [&](const char* key) {
+      auto it = j.find(key);
+      return it != j.end() && it->is_number() && std::isfinite(it->get<double>()) ? it->get<double>() : 0.0;
+    };
+    const auto count = [&](const char* key) {
+      const double v = number(key);
+      return v >= 0 && v < 9e18 ? static_cast<int64_t>(v) : int64_t{0};
+    };
+    line.iteration = count("iteration");
+    line.samples = count("samples");
+    line.wallSec = number("wall_s");
     line.evaluation = j.contains("fid") || j.contains("energy");
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() == "set" && it->is_object()) {
