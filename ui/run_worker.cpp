@@ -170,5 +170,9 @@ void RunWorker::start(const RunRequest& request) {
     emit failed(QString::fromLocal8Bit(e.what()));
     emit trainingFailed(run->iteration());
     emit finished(run->iteration(), false);
+  } catch (...) {  // not an exception the engine throws; the window is told all the same and stays usable
+    emit failed(QStringLiteral("the run stopped on an internal error of an unknown kind"));
+    emit trainingFailed(run->iteration());
+    emit finished(run->iteration(), false);
   }
 }

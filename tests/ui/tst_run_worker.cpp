@@ -1,5 +1,6 @@
 // The engine worker and its window, offscreen: signals during a short toy run, pause / single step / stop,
-// settings changed mid-run, engine errors reaching the UI, and a finished run reopened with its curves.
+// settings changed mid-run, engine errors reaching the UI (also a run directory deleted under a running run), and a
+// finished run reopened with its curves.
 #include <qcustomplot.h>
 
 #include <QCheckBox>
@@ -8,6 +9,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -268,6 +271,42 @@ class TestRunWorker : public QObject {
     QSignalSpy finished(&window, &MainWindow::runFinished);
     window.stopRun();
     QVERIFY(finished.wait(10000));
+  }
+
+  // The run directory deleted while the studio trains into it: the engine's error comes up in a dialog (the real
+  // one, not a test reporter) naming the directory, the run ends as failed, and the window goes on: the dialog
+  // closes and a new run starts and finishes.
+  void runDirectoryDeletedUnderARunningStudio() {
+    QTemporaryDir tmp;
+    MainWindow window(EngineInfo{"v", "t", "cpu", 2, false});
+    window.show();
+    QSignalSpy progress(window.worker(), &RunWorker::progress);
+    QSignalSpy finished(&window, &MainWindow::runFinished);
+    window.setSetup("toy:moons", "teacher", "", 1000000, 0, tmp.filePath("run"));
+    QVERIFY(window.setSettingValue("net.hidden", "32"));
+    QVERIFY(window.setSettingValue("eval_every", "0"));
+    window.startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 3, 30000);
+    QVERIFY(QDir(tmp.filePath("run")).removeRecursively());
+    QVERIFY(finished.wait(60000));
+    QVERIFY(!window.isRunning());
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY((box = window.findChild<QMessageBox*>("errorDialog")) != nullptr);
+    QVERIFY(box->isVisible());
+    QVERIFY2(box->text().contains(tmp.filePath("run")), qPrintable(box->text()));
+    QVERIFY2(!box->text().contains('\n') || box->text().count('\n') < 3, qPrintable(box->text()));
+    auto* label = window.findChild<QLabel*>("statusRunLabel");
+    QVERIFY(label);
+    QVERIFY2(label->text().startsWith("failed at iteration"), qPrintable(label->text()));
+    box->button(QMessageBox::Ok)->click();
+    QTRY_VERIFY(window.findChild<QMessageBox*>("errorDialog") == nullptr);
+    // The window is still usable: another run starts and finishes.
+    window.setSetup("toy:moons", "teacher", "", 20, 0, tmp.filePath("run2"));
+    QVERIFY(window.setSettingValue("net.hidden", "32"));
+    window.startRun();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.last().at(0).toLongLong(), 20);
+    QVERIFY2(label->text().startsWith("finished at iteration 20"), qPrintable(label->text()));
   }
 
   void closingDuringARunSavesACheckpoint() {
