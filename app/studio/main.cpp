@@ -17,6 +17,7 @@
 #include "bench.h"
 #include "main_window.h"
 #include "scripted.h"
+#include "soak.h"
 
 namespace {
 
@@ -32,7 +33,7 @@ bool preparePlatform(int argc, char* argv[]) {
   for (int i = 1; i < argc; ++i) {
     const QByteArray arg(argv[i]);
     if (arg.startsWith("--screenshot") || arg.startsWith("--demo") || arg.startsWith("--plot") || arg == "--bench" ||
-        arg == "--help" || arg == "-h" || arg == "--version" || arg == "-v") {
+        arg.startsWith("--soak") || arg == "--help" || arg == "-h" || arg == "--version" || arg == "-v") {
       qputenv("QT_QPA_PLATFORM", "offscreen");
       return true;
     }
@@ -100,6 +101,16 @@ int main(int argc, char* argv[]) {
   const QCommandLineOption quickOption(QStringLiteral("quick"), QStringLiteral("With --bench: a short smoke run."));
   parser.addOption(benchOption);
   parser.addOption(quickOption);
+  const QCommandLineOption soakOption(
+      QStringLiteral("soak"),
+      QStringLiteral("Scripted mode: distil for <minutes> through the window while the compare and latent views are "
+                     "used, print memory, preview history and rate figures as one JSON line, exit 0 when they hold."),
+      QStringLiteral("minutes"));
+  const QCommandLineOption soakDataOption(QStringLiteral("soak-data"),
+                                          QStringLiteral("With --soak: the data (default fashion-mnist)."),
+                                          QStringLiteral("spec"), QStringLiteral("fashion-mnist"));
+  parser.addOption(soakOption);
+  parser.addOption(soakDataOption);
   parser.addPositionalArgument(QStringLiteral("runs"), QStringLiteral("More run directories for --plot."),
                                QStringLiteral("[RUN...]"));
   parser.process(app);  // exits on --help, --version and unknown options
@@ -135,7 +146,7 @@ int main(int argc, char* argv[]) {
     return 2;
   }
 
-  const bool screenshotMode = parser.isSet(screenshotOption) || parser.isSet(benchOption);
+  const bool screenshotMode = parser.isSet(screenshotOption) || parser.isSet(benchOption) || parser.isSet(soakOption);
   const QString screenshotPath = parser.value(screenshotOption);
 
   // Screenshots are reproducible: the window neither reads nor writes the user's saved layout and setup
@@ -154,6 +165,19 @@ int main(int argc, char* argv[]) {
     }
     window.show();
     std::unique_ptr<QObject> demo;
+    if (parser.isSet(soakOption)) {
+      SoakOptions options;
+      bool ok = false;
+      options.minutes = parser.value(soakOption).toDouble(&ok);
+      if (!ok || options.minutes <= 0) {
+        printScriptError(
+            QStringLiteral("--soak needs a number of minutes > 0 (not '%1')").arg(parser.value(soakOption)));
+        return 2;
+      }
+      options.spec = parser.value(soakDataOption);
+      demo = startSoak(window, options);
+      return QApplication::exec();
+    }
     if (parser.isSet(benchOption)) {
       BenchOptions options;
       options.quick = parser.isSet(quickOption);
