@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QSlider>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -208,8 +209,8 @@ bool LatentView::saveLatent(const QString& path, QString* error) const {
                 {QStringLiteral("model"), m_model},
                 {QStringLiteral("class"), m_info.numClasses > 0 ? m_class->currentIndex() : -1},
                 {QStringLiteral("latent"), values}};
-  QFile f(path);
-  if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(o).toJson()) < 0) {
+  QSaveFile f(path);  // whole or not at all: an earlier latent of that name survives a failed write
+  if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument(o).toJson()) < 0 || !f.commit()) {
     *error = tr("cannot write '%1': %2").arg(path, f.errorString());
     return false;
   }

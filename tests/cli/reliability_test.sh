@@ -42,6 +42,8 @@ mv "$T/home" "$T/moved"
 expect_ok "sample after the run moved with its teacher" "$ONESTEP" sample --model "$T/moved/a/sid" --n 16 --seed 1 --out "$T/s3.npz" --quiet
 expect_ok "resume after the run moved with its teacher" "$ONESTEP" distill --method sid --out "$T/moved/a/sid" --resume --steps 7 --quiet
 py "the moved run's samples are the run's own" "import numpy as n; a=n.load('$T/s1.npz')['arr_0']; assert (a==n.load('$T/s2.npz')['arr_0']).all() and (a==n.load('$T/s3.npz')['arr_0']).all()"
+(cd /tmp && "$ONESTEP" info "$T/moved/a/sid") >"$T/info.json" 2>"$T/err"
+py "info says where the moved run's teacher is, from wherever it is asked" "import json, os; j=json.load(open('$T/info.json')); assert not os.path.isabs(j['config']['teacher_model']) and os.path.samefile(j['teacher'], '$T/moved/teacher'), j.get('teacher')"
 mv "$T/moved/teacher" "$T/teacher-elsewhere"
 expect_error "a run moved without its teacher says where it looked" 1 "$T/moved/teacher" "$ONESTEP" sample --model "$T/moved/a/sid" --n 4 --out "$T/s4.npz" --quiet
 

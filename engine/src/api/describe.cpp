@@ -57,6 +57,10 @@ std::string describe(const std::string& target) {
     j["dir"] = target;
     j["config"] =
         parseJson(readFile(target + "/config.json", "config file"), "config file '" + target + "/config.json'");
+    // config.json names the teacher from the run directory; say where that is from here as well.
+    const auto teacher = j["config"].is_object() ? j["config"].find("teacher_model") : j["config"].end();
+    if (teacher != j["config"].end() && teacher->is_string() && !teacher->get<std::string>().empty())
+      j["teacher"] = training::resolveStoredTeacher(teacher->get<std::string>(), target);
     j["checkpoints"] = training::listCheckpoints(target);
     int64_t lines = 0;
     std::string line, last;
