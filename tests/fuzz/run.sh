@@ -16,8 +16,11 @@ log="$WORK/log"
 # LibTorch keeps some allocations for the life of the process (thread pools, registries); leaks are judged on what
 # the project allocates.
 export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")/../sanitize" && pwd)/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-# Sanitizer reports go to files as well: a decoder's stderr is silenced while it runs (data/folder.cpp).
+# Sanitizer reports go to files (shown on a failure): a decoder's stderr is silenced while it runs (data/folder.cpp).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_odr_violation=0}:log_path=$WORK/sanitizer"
+# OpenCV allocates a whole image before it reads a pixel, up to 2^30 pixels by default: a header of a few bytes
+# would pass the 2 GB limit below. Real dataset images are far smaller; this caps what the decoders will take.
+export OPENCV_IO_MAX_IMAGE_PIXELS=${OPENCV_IO_MAX_IMAGE_PIXELS:-16777216}
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}:log_path=$WORK/sanitizer"
 "$TARGET" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$WORK/" -print_final_stats=1 "$@" \
   "$WORK/corpus" "$SEEDS" >"$log" 2>&1

@@ -5,8 +5,8 @@
 #   tests/sanitize/run_all.sh --ci [BUILD_DIR]     what CI runs (about 17 min on 2 cores): the engine's and the CLI's
 #                                                  unit tests but the long training ones, and the 30-second smoke run
 #                                                  of each fuzz target
-# Any sanitizer report fails the test it happens in (halt_on_error); leaks are judged on the project's own
-# allocations (tests/sanitize/lsan.supp lists what LibTorch, OpenMP and OpenCV keep for the life of a process).
+# Any sanitizer report fails the test it happens in (halt_on_error); leaks whose allocation passes through LibTorch,
+# OpenMP or OpenCV are not reported (tests/sanitize/lsan.supp: they keep allocations for the life of a process).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CI=0

@@ -60,7 +60,7 @@ std::vector<int64_t> parseHeader(const std::string& raw, const std::string& path
     shape.push_back(bigEndian32(raw, 4 + 4 * i));
     overflow |= __builtin_mul_overflow(need, static_cast<std::size_t>(shape.back()), &need);
   }
-  if (need == 0)
+  if (need == 0 && !overflow)  // a product that wrapped can land on 0 too
     throw Error("IDX file '" + path + "': a size in its header is 0 (expected at least one " +
                 (dims == 1 ? "label" : "image of at least 1x1 pixels") + ")");
   overflow |= __builtin_add_overflow(need, 4u + 4u * dims, &need);

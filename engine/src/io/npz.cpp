@@ -96,8 +96,10 @@ NpyArray decodeNpy(const std::string& b, const std::string& source) {
   // The bytes the shape needs, formed without overflow, against the bytes there are.
   const std::size_t have = b.size() - start - headerLen;
   std::size_t need = itemSize(a.dtype, source);
+  int64_t elements = 1;  // NpyArray::count() forms this product too: it must fit, whatever a zero elsewhere makes
   for (int64_t d : a.shape)
-    if (__builtin_mul_overflow(need, static_cast<std::size_t>(d), &need))
+    if (__builtin_mul_overflow(need, static_cast<std::size_t>(d), &need) ||
+        __builtin_mul_overflow(elements, d, &elements))
       throw Error(source + ": shape (" + shapeText + ") is larger than any file (truncated or not an array)");
   if (have < need)
     throw Error(source + ": truncated: shape needs " + std::to_string(need) + " bytes of data, found " +
@@ -158,8 +160,11 @@ std::map<std::string, NpyArray> readNpz(const std::string& path) {
     // at most 1032 times; a stored member is no larger than the file).
     const zip_uint64_t sizes = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
     const bool stored = st.comp_method == ZIP_CM_STORE;
-    if ((st.valid & sizes) != sizes || st.comp_size > fileSize ||
-        st.size > (stored ? fileSize : st.comp_size * 1032 + 1024)) {
+    if ((st.valid & sizes) != sizes) {
+      zip_discard(z);
+      throw Error("NPZ file '" + path + "': member " + name + " has no readable size (corrupt)");
+    }
+    if (st.comp_size > fileSize || st.size > (stored ? fileSize : st.comp_size * 1032 + 1024)) {
       zip_discard(z);
       throw Error("NPZ file '" + path + "': member " + name + " claims " + std::to_string(st.size) +
                   " bytes, more than the file's " + std::to_string(fileSize) + " can hold (corrupt or truncated)");

@@ -21,23 +21,35 @@ bool isCheckpointFile(const std::string& path) {
   return archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat;
 }
 
+namespace {
+
+// Whether a path exists; a path the system cannot even look at (a name too long) does not.
+bool pathExists(const std::filesystem::path& p) {
+  std::error_code ec;
+  return std::filesystem::exists(p, ec) && !ec;
+}
+
+}  // namespace
+
 std::string storedTeacher(const std::string& teacher, const std::string& runDir) {
   namespace fs = std::filesystem;
   if (teacher.empty()) return teacher;
   ShippedModel shipped;
-  if (!fs::exists(teacher) && findShippedModel(teacher, &shipped)) return teacher;
+  if (!pathExists(teacher) && findShippedModel(teacher, &shipped)) return teacher;
   std::error_code ec;
-  const fs::path rel = fs::relative(fs::absolute(teacher), fs::absolute(runDir), ec);
-  return ec || rel.empty() ? fs::absolute(teacher).lexically_normal().string() : rel.string();
+  const fs::path absolute = fs::absolute(teacher, ec);
+  if (ec) return teacher;
+  const fs::path rel = fs::relative(absolute, fs::absolute(runDir, ec), ec);
+  return ec || rel.empty() ? absolute.lexically_normal().string() : rel.string();
 }
 
 std::string resolveStoredTeacher(const std::string& stored, const std::string& runDir) {
   namespace fs = std::filesystem;
   if (stored.empty() || fs::path(stored).is_absolute()) return stored;
   const fs::path fromRun = (fs::path(runDir) / stored).lexically_normal();
-  if (fs::exists(fromRun)) return fromRun.string();
+  if (pathExists(fromRun)) return fromRun.string();
   ShippedModel shipped;
-  if (fs::exists(stored) || findShippedModel(stored, &shipped)) return stored;
+  if (pathExists(stored) || findShippedModel(stored, &shipped)) return stored;
   return fromRun.string();  // missing: the error that follows names where it was looked for
 }
 
