@@ -68,6 +68,10 @@ open(f'{f}/truncated.npz', 'wb').write(data[:len(data) // 2])
 open(f'{f}/empty.npz', 'wb').write(b'')
 ck = open(sys.argv[1] + '/teacher.pt', 'rb').read()
 open(f'{f}/truncated.pt', 'wb').write(ck[:len(ck) // 2])
+z = zipfile.ZipFile(sys.argv[1] + '/teacher.pt')  # one byte of the first tensor flipped: length and zip intact
+at = z.getinfo(next(n for n in z.namelist() if n.endswith('/data/0'))).header_offset
+at += 30 + int.from_bytes(ck[at + 26:at + 28], 'little') + int.from_bytes(ck[at + 28:at + 30], 'little')
+open(f'{f}/bit-flipped.pt', 'wb').write(ck[:at] + bytes([ck[at] ^ 0x10]) + ck[at + 1:])
 open(f'{f}/text.pt', 'w').write('not a model\n')
 open(f'{f}/bad.json', 'w').write('{"steps": 10,')
 open(f'{f}/wrongtype.json', 'w').write('{"steps": "many"}')
@@ -171,6 +175,7 @@ bad "NPZ with no samples" 1 "empty-array.npz" "$O" energy "$F/empty-array.npz" "
 # --- models, checkpoints, TorchScript ----------------------------------------------------------------
 bad "model missing" 1 "missing.pt" "$O" sample --model "$F/missing.pt" --n 4 --out s.npz
 bad "model truncated" 1 "truncated.pt" "$O" sample --model "$F/truncated.pt" --n 4 --out s.npz
+bad "model with a flipped bit" 1 "bit-flipped.pt.*data/0 is damaged" "$O" sample --model "$F/bit-flipped.pt" --n 4 --out s.npz
 bad "model that is a text file" 1 "text.pt" "$O" sample --model "$F/text.pt" --n 4 --out s.npz
 bad "TorchScript returning the wrong shape" 1 "wrong-shape.pt.*shape" "$O" sample --model "$F/wrong-shape.pt" --n 4 --shape 2 --out s.npz
 bad "TorchScript that throws" 1 "throws.pt" "$O" sample --model "$F/throws.pt" --n 4 --shape 2 --out s.npz

@@ -61,6 +61,12 @@ SampleSet samplePoints(const std::string& model, int64_t n, int64_t batch = 256)
   return sampleModel(model, o).samples;
 }
 
+// A finished 20-iteration toy teacher run in DIR/r (checkpoints at 10 and 20); returns the newest checkpoint.
+std::string finishedToyRun(const test::TempDir& dir) {
+  train(*Run::create(dir / "r", toyConfig(20)));
+  return dir / "r/checkpoints/ckpt-000000020.pt";
+}
+
 }  // namespace
 
 TEST(Teacher, LearnsEightGaussiansCloseToTheNoiseFloor) {
@@ -177,10 +183,7 @@ TEST(Teacher, ANewBestEvaluationIsCheckpointedAtOnce) {
 
 TEST(Teacher, DamagedLatestCheckpointFallsBackAndTrimsMetrics) {
   test::TempDir dir;
-  auto run = Run::create(dir / "r", toyConfig(20));
-  train(*run);
-  run.reset();
-  const std::string latest = dir / "r/checkpoints/ckpt-000000020.pt";
+  const std::string latest = finishedToyRun(dir);
   ASSERT_TRUE(std::filesystem::exists(latest));
   std::string bytes = test::readBytes(latest);
   test::writeBytes(latest, bytes.substr(0, bytes.size() / 3));
@@ -194,6 +197,30 @@ TEST(Teacher, DamagedLatestCheckpointFallsBackAndTrimsMetrics) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("ckpt-000000020.pt"), std::string::npos) << e.what();
+  }
+}
+
+// A flipped bit in a tensor, the file's length and zip structure intact: LibTorch alone would load the wrong
+// weights; the members' CRCs are checked, so resume falls back and sampling names the damage.
+TEST(Teacher, BitFlippedCheckpointIsDamagedNotLoaded) {
+  test::TempDir dir;
+  const std::string latest = finishedToyRun(dir);
+  std::string bytes = test::readBytes(latest);
+  const auto name = bytes.find("/data/0");  // the first tensor's local header (the central directory comes last)
+  const auto header = bytes.rfind("PK\x03\x04", name);
+  ASSERT_NE(name, std::string::npos);
+  ASSERT_NE(header, std::string::npos);
+  auto u16 = [&](std::size_t at) { return static_cast<uint8_t>(bytes[at]) | static_cast<uint8_t>(bytes[at + 1]) << 8; };
+  const std::size_t data = header + 30 + u16(header + 26) + u16(header + 28);
+  ASSERT_LT(data, bytes.size());
+  bytes[data] = static_cast<char>(bytes[data] ^ 0x10);
+  test::writeBytes(latest, bytes);
+  EXPECT_EQ(Run::resume(dir / "r")->iteration(), 10);
+  try {
+    samplePoints(latest, 4);
+    FAIL() << "a checkpoint with a flipped bit loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("data/0 is damaged"), std::string::npos) << e.what();
   }
 }
 

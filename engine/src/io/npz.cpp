@@ -8,6 +8,7 @@
 
 #include "core/util.h"
 #include "io/atomic_file.h"
+#include "io/zip_read.h"
 #include "onestep/error.h"
 
 namespace onestep::io {
@@ -136,56 +137,15 @@ void writeNpz(const std::string& path, const std::vector<std::pair<std::string, 
 
 std::map<std::string, NpyArray> readNpz(const std::string& path) {
   if (!isFile(path)) throw Error("NPZ file '" + path + "': not found");
-  std::error_code sizeError;
-  const auto fileSize = static_cast<zip_uint64_t>(std::filesystem::file_size(path, sizeError));
-  if (sizeError) throw Error("NPZ file '" + path + "': cannot be read (" + sizeError.message() + ")");
-  int err = 0;
-  zip_t* z = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
-  if (!z) {
-    zip_error_t ze;
-    zip_error_init_with_code(&ze, err);
-    std::string why = zip_error_strerror(&ze);
-    zip_error_fini(&ze);
-    throw Error("NPZ file '" + path + "': not a readable zip archive (" + why + ")");
-  }
+  const std::string what = "NPZ file '" + path + "'";
+  const ZipReader zip(path, what);
   std::map<std::string, NpyArray> out;
-  const zip_int64_t n = zip_get_num_entries(z, 0);
-  for (zip_int64_t i = 0; i < n; ++i) {
-    zip_stat_t st;
-    if (zip_stat_index(z, static_cast<zip_uint64_t>(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !st.name)
-      continue;
-    std::string name = st.name;
+  const std::vector<std::string> names = zip.names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     if (name.size() < 4 || name.substr(name.size() - 4) != ".npy") continue;
-    // A member's size is the archive's claim: checked against the file before it is allocated (deflate expands
-    // at most 1032 times; a stored member is no larger than the file).
-    const zip_uint64_t sizes = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
-    const bool stored = st.comp_method == ZIP_CM_STORE;
-    if ((st.valid & sizes) != sizes) {
-      zip_discard(z);
-      throw Error("NPZ file '" + path + "': member " + name + " has no readable size (corrupt)");
-    }
-    if (st.comp_size > fileSize || st.size > (stored ? fileSize : st.comp_size * 1032 + 1024)) {
-      zip_discard(z);
-      throw Error("NPZ file '" + path + "': member " + name + " claims " + std::to_string(st.size) +
-                  " bytes, more than the file's " + std::to_string(fileSize) + " can hold (corrupt or truncated)");
-    }
-    std::string bytes(static_cast<std::size_t>(st.size), '\0');
-    zip_file_t* f = zip_fopen_index(z, static_cast<zip_uint64_t>(i), 0);
-    zip_int64_t got = f ? zip_fread(f, bytes.data(), st.size) : -1;
-    if (f) zip_fclose(f);
-    if (got != static_cast<zip_int64_t>(st.size)) {
-      zip_discard(z);
-      throw Error("NPZ file '" + path + "': member " + name + " is corrupt or truncated");
-    }
-    std::string key = name.substr(0, name.size() - 4);
-    try {
-      out[key] = decodeNpy(bytes, "NPZ file '" + path + "' member " + name);
-    } catch (...) {
-      zip_discard(z);
-      throw;
-    }
+    out[name.substr(0, name.size() - 4)] = decodeNpy(zip.read(i), what + " member " + name);
   }
-  zip_discard(z);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "io/atomic_file.h"
+#include "io/zip_read.h"
 #include "nets/mlp.h"
 #include "nets/unet.h"
 #include "onestep/error.h"
@@ -211,6 +212,7 @@ std::string torchMessage(const std::exception& e) {
 
 std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const std::vector<int64_t>& fallback) {
   if (!isFile(path)) throw Error("TorchScript file '" + path + "': not found");
+  io::ZipReader(path, "TorchScript file '" + path + "'").verify();
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, torch::kCPU);

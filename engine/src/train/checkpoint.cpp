@@ -10,6 +10,7 @@
 
 #include "core/util.h"
 #include "io/atomic_file.h"
+#include "io/zip_read.h"
 #include "onestep/error.h"
 
 namespace onestep::training {
@@ -66,6 +67,7 @@ void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const 
 
 CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputArchive& archive) {
   if (!isFile(path)) throw Error("checkpoint '" + path + "': not found");
+  io::ZipReader(path, "checkpoint '" + path + "'").verify();
   try {
     archive.load_from(path, torch::kCPU);
   } catch (const std::exception& e) {

@@ -5,20 +5,32 @@
 #include <filesystem>
 
 #include "core/util.h"
+#include "io/zip_read.h"
 #include "onestep/error.h"
 #include "onestep/shipped.h"
 
 namespace onestep::training {
 
+// A checkpoint is a LibTorch archive (a zip) whose data.pkl pickles the format tag as the value of its first
+// attribute. Reading that one member, not the whole TorchScript module, tells a checkpoint from any other file;
+// readCheckpoint then loads it and checks the tag where it belongs.
 bool isCheckpointFile(const std::string& path) {
-  torch::serialize::InputArchive archive;
+  if (!isFile(path)) return false;
+  const std::string tag = kCheckpointFormat;
+  std::string pickled = "X";  // the pickle's BINUNICODE: 'X', a little-endian uint32 length, the UTF-8 bytes
+  for (int shift = 0; shift < 32; shift += 8) pickled += static_cast<char>((tag.size() >> shift) & 0xFF);
+  pickled += tag;
   try {
-    archive.load_from(path, torch::kCPU);
-  } catch (const std::exception&) {  // c10::Error, or the TorchScript parser's ErrorReport on a damaged archive
-    return false;
+    const io::ZipReader zip(path, "model '" + path + "'");
+    const std::vector<std::string> names = zip.names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto slash = names[i].find('/');
+      if (slash != std::string::npos && names[i].substr(slash) == "/data.pkl")
+        return zip.read(i).find(pickled) != std::string::npos;
+    }
+  } catch (const Error&) {
   }
-  c10::IValue v;
-  return archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat;
+  return false;
 }
 
 namespace {
