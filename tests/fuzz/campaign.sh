@@ -14,11 +14,11 @@ main() {
   shift $(($# < 3 ? $# : 3))
   here=$(cd "$(dirname "$0")" && pwd)
   targets=("$@")
-  [ ${#targets[@]} -gt 0 ] || targets=(npy npz idx cifar image config run_dir model)
+  [ ${#targets[@]} -gt 0 ] || targets=(npy npz idx cifar image config run_dir model model_header)
   out=$(mktemp -d)
   for t in "${targets[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 1; done
-    "$here/run.sh" "$B/tests/fuzz/fuzz_$t" "$here/corpus/$t" -runs="$RUNS" >"$out/$t" 2>&1 &
+    "$here/run.sh" "$B/tests/fuzz/fuzz_$t" "$here/corpus/${t%_header}" -runs="$RUNS" >"$out/$t" 2>&1 &
   done
   wait
   echo "| target | executions | seconds | corpus | result |"

@@ -32,7 +32,7 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/sanitize/lsan.supp:print_suppressio
 if [ "$CI" = 1 ]; then
   # The engine's and the CLI's unit tests, but those that train to a quality bar (minutes each under the
   # sanitizers, the same code the short ones run); the fuzz targets' smoke runs first.
-  ctest --test-dir "$B" --output-on-failure -j 1 -L fuzz
+  ctest --test-dir "$B" --output-on-failure -j "$(nproc)" -L fuzz  # each fuzz target runs on one core
   ctest --test-dir "$B" --output-on-failure -j 1 -E '^(cli\.|tree\.|fuzz\.|Sid\.OneStepGeneratorApproaches|'\
 'Teacher\.LearnsEightGaussians|BuiltinFeatures\.|AllMethods/Methods\.OneStepSamplesApproachTheData)'
 else
