@@ -46,8 +46,8 @@ class Bench : public QObject {
  public:
   Bench(MainWindow& window, const BenchOptions& options)
       : m_window(window), m_quick(options.quick), m_pairs(options.quick ? 1 : 3) {
-    m_cases = {{QStringLiteral("toy:8gaussians"), QStringLiteral("toy8"), m_quick ? 150 : 1500, m_quick ? 30 : 100},
-               {QStringLiteral("fashion-mnist"), QStringLiteral("fashion_mnist"), m_quick ? 6 : 40, 2}};
+    m_cases = {{QStringLiteral("toy:8gaussians"), QStringLiteral("toy8"), m_quick ? 60 : 1500, m_quick ? 20 : 100},
+               {QStringLiteral("fashion-mnist"), QStringLiteral("fashion_mnist"), m_quick ? 4 : 40, 2}};
     m_window.setErrorReporter([](const QString& message) {
       printScriptError(message);
       QApplication::exit(1);
