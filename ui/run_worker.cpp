@@ -163,16 +163,18 @@ void RunWorker::start(const RunRequest& request) {
       QThread::msleep(15);
     }
   };
+  // A run that throws ends as failed at the iteration it reached, and the window is told.
+  auto fail = [&](const QString& why) {
+    emit failed(why);
+    emit trainingFailed(run->iteration());
+    emit finished(run->iteration(), false);
+  };
   try {
     auto summary = onestep::train(*run, cb);
     emit finished(summary.iteration, summary.stopped);
   } catch (const std::exception& e) {
-    emit failed(QString::fromLocal8Bit(e.what()));
-    emit trainingFailed(run->iteration());
-    emit finished(run->iteration(), false);
+    fail(QString::fromLocal8Bit(e.what()));
   } catch (...) {  // not an exception the engine throws; the window is told all the same and stays usable
-    emit failed(QStringLiteral("the run stopped on an internal error of an unknown kind"));
-    emit trainingFailed(run->iteration());
-    emit finished(run->iteration(), false);
+    fail(QStringLiteral("the run stopped on an internal error of an unknown kind"));
   }
 }
