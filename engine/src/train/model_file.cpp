@@ -25,8 +25,12 @@ bool isCheckpointFile(const std::string& path) {
     const std::vector<std::string> names = zip.names();
     for (std::size_t i = 0; i < names.size(); ++i) {
       const auto slash = names[i].find('/');
-      if (slash != std::string::npos && names[i].substr(slash) == "/data.pkl")
-        return zip.read(i).find(pickled) != std::string::npos;
+      if (slash == std::string::npos || names[i].substr(slash) != "/data.pkl") continue;
+      try {
+        return zip.read(i, 16 << 20).find(pickled) != std::string::npos;
+      } catch (const Error&) {
+        return true;  // a damaged data.pkl: readCheckpoint then says which member of the file is damaged
+      }
     }
   } catch (const Error&) {
   }
