@@ -69,6 +69,20 @@ TEST(Toys, ShapesLabelsAndSeeding) {
   EXPECT_TRUE(drawData("toy:swissroll", 10, 0).labels.empty());
 }
 
+// The same seed gives the same board whatever compiled the engine: the draws happen in the order the source
+// states (a row, then a position in the square), not in an order the compiler picks within one expression.
+TEST(Toys, CheckerboardDrawsInAStatedOrder) {
+  const int64_t n = 64;
+  auto gen = data::makeGenerator(5);
+  auto x1 = torch::rand({n}, gen, torch::kFloat32) * 4 - 2;
+  auto row = torch::randint(2, {n}, gen, torch::kFloat32);
+  auto u = torch::rand({n}, gen, torch::kFloat32);
+  auto want = torch::stack({x1, u - row * 2 + torch::remainder(torch::floor(x1), 2)}, 1) * 0.45;
+  const auto got = drawData("toy:checkerboard", n, 5);
+  ASSERT_EQ(got.points.size(), static_cast<std::size_t>(2 * n));
+  EXPECT_TRUE(torch::equal(torch::tensor(got.points).reshape({n, 2}), want.contiguous()));
+}
+
 TEST(Specs, UnknownOrMalformedSpecsAreRefusedClearly) {
   EXPECT_NE(errorOf([] { describeData("toy:spiral"); }).find("unknown toy"), std::string::npos);
   EXPECT_NE(errorOf([] { describeData("imagenet"); }).find("unknown kind"), std::string::npos);

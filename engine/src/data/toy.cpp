@@ -54,8 +54,12 @@ class ToySource : public DataSource {
     }
     if (m_name == "checkerboard") {
       // Eight unit squares of a 4x4 board on [-2, 2]^2, scaled by 0.45.
+      // One draw per statement: the operands of one expression are evaluated in an order the compiler chooses, and
+      // the same seed must give the same board from every compiler.
       auto x1 = uniform(n, g) * 4 - 2;
-      auto x2 = uniform(n, g) - torch::randint(2, {n}, g, torch::kFloat32) * 2;
+      auto row = torch::randint(2, {n}, g, torch::kFloat32);  // drawn before u, as GCC did when they shared one
+      auto u = uniform(n, g);
+      auto x2 = u - row * 2;
       x2 = x2 + torch::remainder(torch::floor(x1), 2);
       lab = torch::Tensor();
       return torch::stack({x1, x2}, 1) * 0.45;
