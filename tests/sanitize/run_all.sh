@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzz targets, in one clang build
 # (-DONESTEP_FUZZ=ON, which implies -DONESTEP_SANITIZE=ON; the studio is left out: Qt is not instrumented).
-#   tests/sanitize/run_all.sh [BUILD_DIR]          every engine, CLI and fuzz test (fuzz: 30 s each); ~1.5 h on 2 cores
+#   tests/sanitize/run_all.sh [BUILD_DIR]          every engine, CLI and fuzz test (fuzz: 30 s each); 45 min of tests on 2 cores
 #   tests/sanitize/run_all.sh --ci [BUILD_DIR]     what CI runs (about 17 min on 2 cores): the engine's and the CLI's
 #                                                  unit tests but the long training ones, and the 30-second smoke run
 #                                                  of each fuzz target
