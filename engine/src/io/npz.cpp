@@ -2,8 +2,6 @@
 
 #include <zip.h>
 
-#include <cstring>
-#include <filesystem>
 #include <regex>
 
 #include "core/util.h"

@@ -27,10 +27,10 @@ class ZipReader {
   void verify() const;
 
  private:
-  std::string m_what;
   // Reads member `index` through its CRC, appending its bytes to *out where out is given.
   void pass(std::size_t index, uint64_t maxBytes, std::string* out) const;
 
+  std::string m_what;
   uint64_t m_fileSize = 0;
   zip* m_zip = nullptr;
 };
