@@ -2,7 +2,6 @@
 // api/shipped_sets.cpp, above the data sources).
 #include "onestep/shipped.h"
 
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -18,13 +17,6 @@ namespace onestep {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string executableDir() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return {};
-  return fs::path(std::string(buf, static_cast<std::size_t>(n))).parent_path().string();
-}
 
 std::string absolute(const std::string& dir) { return fs::absolute(fs::path(dir)).lexically_normal().string(); }
 

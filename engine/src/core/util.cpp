@@ -1,5 +1,7 @@
 #include "core/util.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,13 @@ std::string readFile(const std::string& path, const std::string& what) {
 bool isFile(const std::string& path) {
   std::error_code ec;
   return std::filesystem::is_regular_file(path, ec);
+}
+
+std::string executableDir() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return {};
+  return std::filesystem::path(std::string(buf, static_cast<std::size_t>(n))).parent_path().string();
 }
 
 bool isDir(const std::string& path) {

@@ -17,6 +17,9 @@ std::string extensionOf(const std::string& path);
 std::vector<std::string> split(const std::string& s, char sep);
 // Parses "1,2,2" into integers; throws Error naming `what`.
 std::vector<int> parseIntList(const std::string& s, const std::string& what);
+// The folder of the running executable (/proc/self/exe), or "" where it cannot be read. Installed files are found
+// beside it: bin/../share/onestep.
+std::string executableDir();
 // Seconds since an arbitrary steady epoch.
 double nowSec();
 // Refuses, before any work, a request whose `count` items of `bytesEach` bytes cannot fit in the memory this machine

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include "core/util.h"
@@ -131,13 +132,16 @@ std::string shapeText(const SampleSet& s) {
 std::string resourcePath(const std::string& relative) {
   std::vector<std::string> roots;
   if (const char* env = std::getenv("ONESTEP_RESOURCES"); env && *env) roots.emplace_back(env);
-  roots.emplace_back("/usr/share/onestep-studio/resources");
+  if (const std::string exe = executableDir(); !exe.empty())  // installed: bin/../share/onestep/resources
+    roots.push_back(std::filesystem::path(exe + "/../share/onestep/resources").lexically_normal().string());
   roots.emplace_back(ONESTEP_RESOURCE_DIR);
   for (const auto& root : roots)
     if (!root.empty() && isFile(root + "/" + relative)) return root + "/" + relative;
-  // Not found anywhere: name the source tree's place, so the error that follows says where it was expected.
-  const std::string source = ONESTEP_RESOURCE_DIR;
-  return (source.empty() ? roots.front() : source) + "/" + relative;
+  // Not found anywhere: name the first of those folders that exists (the installed one, when installed), so the
+  // error that follows says where it was expected.
+  for (const auto& root : roots)
+    if (!root.empty() && isDir(root)) return root + "/" + relative;
+  return roots.front() + "/" + relative;
 }
 
 std::string resolveExtractor(const std::string& extractor, const SampleSet& samples) {
