@@ -10,13 +10,15 @@ gui=1
 
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang libclang-rt-14-dev
+  dpkg-dev file groff-base
   libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   python3 python3-torch python3-numpy python3-scipy
 )
 if [ "$gui" = 1 ]; then
-  pkgs+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 xvfb xauth libgl-dev fonts-dejavu-core)
+  pkgs+=(qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6 xvfb xauth libgl-dev fonts-dejavu-core
+         librsvg2-bin desktop-file-utils appstream)
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QMessageBox>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -52,7 +53,14 @@ int main(int argc, char* argv[]) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("OneStep"));
   QApplication::setApplicationName(QStringLiteral("OneStep Studio"));
-  QApplication::setApplicationVersion(QString::fromStdString(onestep::version()));
+  // --version, as the About box: the studio's, LibTorch's and Qt's versions.
+  QApplication::setApplicationVersion(QStringLiteral("%1 (LibTorch %2, Qt %3)")
+                                          .arg(QString::fromStdString(onestep::version()),
+                                               QString::fromStdString(onestep::torchVersion()),
+                                               QString::fromLatin1(qVersion())));
+  // The installed desktop entry and icon (packaging/) are named by the application's id.
+  QGuiApplication::setDesktopFileName(QStringLiteral(ONESTEP_APP_ID));
+  QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral(ONESTEP_APP_ID)));
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("Watch diffusion models being distilled into one-step generators."));

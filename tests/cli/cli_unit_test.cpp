@@ -4,11 +4,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <set>
 #include <sstream>
 
 #include "args.h"
 #include "commands.h"
+#include "docgen.h"
 #include "dummy_method.h"
+#include "onestep/methods.h"
 
 namespace onestep::cli {
 namespace {
@@ -99,6 +103,47 @@ TEST(CliMethods, ARegisteredMethodTrainsFromTheCommandLine) {
   EXPECT_EQ(withTeacher.status, 2);
   EXPECT_NE(withTeacher.err.find("trains from scratch and takes no --teacher"), std::string::npos) << withTeacher.err;
   std::filesystem::remove_all(dir);
+}
+
+TEST(CliDocs, RoffEscapeKeepsTextLiteralForGroff) {
+  EXPECT_EQ(roffEscape("--steps N"), "\\-\\-steps N");
+  EXPECT_EQ(roffEscape(".dot\n'quote"), "\\&.dot\n\\&'quote");  // a line may not start a request
+  EXPECT_EQ(roffEscape("a.b 'c'"), "a.b 'c'");
+  EXPECT_EQ(roffEscape("C:\\x"), "C:\\ex");
+  EXPECT_EQ(roffEscape("SiD \u2014 1\u00d7"), "SiD \\[u2014] 1\\[u00D7]");
+  EXPECT_EQ(roffEscape(std::string("a\xff")), "a\\[uFFFD]");               // not UTF-8
+  EXPECT_EQ(roffEscape(std::string("a\xe2\x80")), "a\\[uFFFD]\\[uFFFD]");  // cut short
+}
+
+TEST(CliDocs, ManPageAndCompletionNameEveryCommandAndOption) {
+  test::registerDummyMethod();
+  const auto all = commands();
+  const std::string page = manPage(all), completion = bashCompletion(all);
+  for (const auto& c : all) {
+    EXPECT_NE(page.find(".SS \"" + roffEscape(c.spec.name) + "\""), std::string::npos) << c.spec.name;
+    // The command's line of the completion: "    distill) opts='--method --teacher ... --help' ;;".
+    const std::string start = "\n    " + c.spec.name + ") opts='";
+    const std::size_t at = completion.find(start);
+    ASSERT_NE(at, std::string::npos) << c.spec.name;
+    const std::size_t from = at + start.size();
+    std::istringstream words(completion.substr(from, completion.find('\'', from) - from));
+    std::set<std::string> offered{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+    EXPECT_EQ(offered.count("--help"), 1u) << c.spec.name;
+    for (const auto& o : c.spec.options) {
+      const std::string flag = roffEscape("--" + o.name);
+      EXPECT_TRUE(page.find(".B " + flag + "\n") != std::string::npos ||
+                  page.find(".BI " + flag + " \"") != std::string::npos)
+          << c.spec.name << " --" << o.name;
+      EXPECT_EQ(offered.count("--" + o.name), 1u) << c.spec.name << " --" << o.name;
+    }
+    EXPECT_EQ(offered.size(), c.spec.options.size() + 1) << c.spec.name;
+  }
+  std::string names;
+  for (const auto& m : methods()) names += (names.empty() ? "" : " ") + m.name;
+  EXPECT_NE(names.find("dummy"), std::string::npos);
+  EXPECT_NE(completion.find("--method) COMPREPLY=($(compgen -W '" + names + "'"), std::string::npos)
+      << "every registered method is offered for --method: " << names;
+  EXPECT_NE(completion.find("complete -F _onestep onestep"), std::string::npos);
 }
 
 }  // namespace
