@@ -10,7 +10,7 @@ gui=1
 
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang libclang-rt-14-dev
-  dpkg-dev file groff-base
+  dpkg-dev file groff-base bash-completion lintian
   libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist

@@ -11,6 +11,9 @@
 #include "onestep/runtime.h"
 
 namespace onestep::cli {
+
+const char* const kVersionSummary = "print the engine and LibTorch versions, the default device and every device";
+
 namespace {
 
 void printUsage(FILE* to) {
@@ -19,8 +22,7 @@ void printUsage(FILE* to) {
     std::string summary = c.spec.summary.substr(0, c.spec.summary.find('\n'));
     std::fprintf(to, "  %-15s %s\n", c.spec.name.c_str(), summary.c_str());
   }
-  std::fprintf(to, "  %-15s %s\n", "version",
-               "print the engine and LibTorch versions, the default device and every device");
+  std::fprintf(to, "  %-15s %s\n", "version", kVersionSummary);
 }
 
 }  // namespace

@@ -17,6 +17,9 @@ struct Command {
 // command's output, and returns the exit status.
 int runCommandLine(const std::vector<std::string>& args);
 
+// What `onestep version` (and --version) prints, for the top-level help and the manual page.
+extern const char* const kVersionSummary;
+
 // Every subcommand, in the order of the top-level help. Built on each call: the method list (onestep/methods.h)
 // that some help texts name can grow before it.
 std::vector<Command> commands();

@@ -1,7 +1,8 @@
 // onestep-docgen: writes onestep(1) or the bash completion from the CLI's command table (docgen.h). The build runs
-// it; it is not installed.
+// it (packaging/CMakeLists.txt); it is not installed.
+//   onestep-docgen man OUT [--date YYYY-MM-DD] [--cli-only]
+//   onestep-docgen completion OUT
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <fstream>
 #include <string>
@@ -10,14 +11,26 @@
 
 int main(int argc, char** argv) {
   using namespace onestep::cli;
-  if (argc != 3 || (std::strcmp(argv[1], "man") != 0 && std::strcmp(argv[1], "completion") != 0)) {
-    std::fprintf(stderr, "usage: onestep-docgen man|completion OUT\n");
+  const std::string kind = argc >= 3 ? argv[1] : "";
+  ManPageOptions options;
+  bool ok = kind == "man" || kind == "completion";
+  for (int i = 3; ok && i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--date" && i + 1 < argc && kind == "man")
+      options.date = argv[++i];
+    else if (arg == "--cli-only" && kind == "man")
+      options.withStudio = false;
+    else
+      ok = false;
+  }
+  if (!ok) {
+    std::fprintf(stderr, "usage: onestep-docgen man OUT [--date YYYY-MM-DD] [--cli-only] | completion OUT\n");
     return 2;
   }
   std::string text;
   try {
     const auto all = commands();
-    text = std::strcmp(argv[1], "man") == 0 ? manPage(all) : bashCompletion(all);
+    text = kind == "man" ? manPage(all, options) : bashCompletion(all);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "onestep-docgen: %s\n", e.what());
     return 1;

@@ -13,6 +13,7 @@
 #include "docgen.h"
 #include "dummy_method.h"
 #include "onestep/methods.h"
+#include "onestep/shipped.h"
 
 namespace onestep::cli {
 namespace {
@@ -107,27 +108,36 @@ TEST(CliMethods, ARegisteredMethodTrainsFromTheCommandLine) {
 
 TEST(CliDocs, RoffEscapeKeepsTextLiteralForGroff) {
   EXPECT_EQ(roffEscape("--steps N"), "\\-\\-steps N");
-  EXPECT_EQ(roffEscape(".dot\n'quote"), "\\&.dot\n\\&'quote");  // a line may not start a request
-  EXPECT_EQ(roffEscape("a.b 'c'"), "a.b 'c'");
+  EXPECT_EQ(roffEscape(".dot\n'quote"), "\\&.dot\n\\(aqquote");  // neither line may start a request
+  EXPECT_EQ(roffEscape("a.b"), "a.b");
+  EXPECT_EQ(roffEscape("say \"`x` ^2\""), "say \\(dq\\(gax\\(ga \\(ha2\\(dq");  // as typed, not typographic
   EXPECT_EQ(roffEscape("C:\\x"), "C:\\ex");
-  EXPECT_EQ(roffEscape("SiD \u2014 1\u00d7"), "SiD \\[u2014] 1\\[u00D7]");
-  EXPECT_EQ(roffEscape(std::string("a\xff")), "a\\[uFFFD]");               // not UTF-8
-  EXPECT_EQ(roffEscape(std::string("a\xe2\x80")), "a\\[uFFFD]\\[uFFFD]");  // cut short
+  EXPECT_EQ(roffEscape("SiD \u2014 1\u00d7 \U0001F600"), "SiD \\[u2014] 1\\[u00D7] \\[u1F600]");
+  // Bytes that are not UTF-8 each become U+FFFD, never an invalid groff glyph.
+  EXPECT_EQ(roffEscape(std::string("a\xff")), "a\\[uFFFD]");
+  EXPECT_EQ(roffEscape(std::string("a\xe2\x80")), "a\\[uFFFD]\\[uFFFD]");                          // cut short
+  EXPECT_EQ(roffEscape(std::string("\xc0\xaf")), "\\[uFFFD]\\[uFFFD]");                            // overlong '/'
+  EXPECT_EQ(roffEscape(std::string("\xed\xa0\x80")), "\\[uFFFD]\\[uFFFD]\\[uFFFD]");               // a surrogate
+  EXPECT_EQ(roffEscape(std::string("\xf4\x90\x80\x80")), "\\[uFFFD]\\[uFFFD]\\[uFFFD]\\[uFFFD]");  // past U+10FFFF
+}
+
+// The words between the quotes after `start` in `text`: "    distill) opts='--method ... --help'" gives its options.
+std::set<std::string> quotedWordsAfter(const std::string& text, const std::string& start) {
+  const std::size_t at = text.find(start);
+  if (at == std::string::npos) return {};
+  const std::size_t from = at + start.size();
+  std::istringstream words(text.substr(from, text.find('\'', from) - from));
+  return {std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
 }
 
 TEST(CliDocs, ManPageAndCompletionNameEveryCommandAndOption) {
   test::registerDummyMethod();
   const auto all = commands();
-  const std::string page = manPage(all), completion = bashCompletion(all);
+  const std::string page = manPage(all, {"2026-01-02", true}), completion = bashCompletion(all);
+  EXPECT_EQ(page.find(".TH ONESTEP 1 \"2026\\-01\\-02\""), page.find(".TH")) << "the page is dated";
   for (const auto& c : all) {
     EXPECT_NE(page.find(".SS \"" + roffEscape(c.spec.name) + "\""), std::string::npos) << c.spec.name;
-    // The command's line of the completion: "    distill) opts='--method --teacher ... --help' ;;".
-    const std::string start = "\n    " + c.spec.name + ") opts='";
-    const std::size_t at = completion.find(start);
-    ASSERT_NE(at, std::string::npos) << c.spec.name;
-    const std::size_t from = at + start.size();
-    std::istringstream words(completion.substr(from, completion.find('\'', from) - from));
-    std::set<std::string> offered{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+    const auto offered = quotedWordsAfter(completion, "\n    " + c.spec.name + ") opts='");
     EXPECT_EQ(offered.count("--help"), 1u) << c.spec.name;
     for (const auto& o : c.spec.options) {
       const std::string flag = roffEscape("--" + o.name);
@@ -138,12 +148,34 @@ TEST(CliDocs, ManPageAndCompletionNameEveryCommandAndOption) {
     }
     EXPECT_EQ(offered.size(), c.spec.options.size() + 1) << c.spec.name;
   }
-  std::string names;
-  for (const auto& m : methods()) names += (names.empty() ? "" : " ") + m.name;
-  EXPECT_NE(names.find("dummy"), std::string::npos);
-  EXPECT_NE(completion.find("--method) COMPREPLY=($(compgen -W '" + names + "'"), std::string::npos)
-      << "every registered method is offered for --method: " << names;
+  EXPECT_NE(page.find("onestep\\-studio (1)"), std::string::npos);
+  EXPECT_EQ(manPage(all, {"", false}).find("onestep\\-studio (1)"), std::string::npos)
+      << "the CLI-only package's page refers to no studio page";
   EXPECT_NE(completion.find("complete -F _onestep onestep"), std::string::npos);
+}
+
+TEST(CliDocs, CompletionOffersTheValuesEachOptionTakes) {
+  test::registerDummyMethod();
+  const std::string completion = bashCompletion(commands());
+  // distill --method: the one-step methods, a registered one among them, never the teacher.
+  std::set<std::string> oneStep;
+  for (const auto& m : methods())
+    if (m.oneStep()) oneStep.insert(m.name);
+  EXPECT_EQ(oneStep.count("dummy"), 1u);
+  EXPECT_EQ(quotedWordsAfter(completion, "distill:--method) _onestep_reply '"), oneStep);
+  // distill --teacher: teachers (and files), no generator.
+  const auto teachers = quotedWordsAfter(completion, "distill:--teacher) _onestep_reply '");
+  for (const auto& m : shippedModels()) EXPECT_EQ(teachers.count(m.name), m.kind == "teacher" ? 1u : 0u) << m.name;
+  EXPECT_FALSE(teachers.empty());
+  const std::size_t teacherLine = completion.find("distill:--teacher)");
+  EXPECT_NE(completion.substr(teacherLine, completion.find('\n', teacherLine) - teacherLine).find("' files;"),
+            std::string::npos)
+      << "a teacher may also be a file";
+  EXPECT_EQ(quotedWordsAfter(completion, "sample:--sampler) _onestep_reply '"),
+            (std::set<std::string>{"heun", "euler"}));
+  // A number completes nothing; an output completes file names only.
+  EXPECT_NE(completion.find("distill:--steps) return ;;"), std::string::npos);
+  EXPECT_NE(completion.find("sample:--out) _onestep_reply '' files;"), std::string::npos);
 }
 
 }  // namespace

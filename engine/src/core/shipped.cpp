@@ -27,7 +27,7 @@ std::string shippedModelsDir() {
     return isDir(env) ? absolute(env) : std::string();
   std::vector<std::string> candidates;
   if (const std::string exe = executableDir(); !exe.empty()) candidates.push_back(exe + "/../share/onestep/models");
-  candidates.emplace_back(ONESTEP_SOURCE_MODELS_DIR);
+  candidates.push_back(sourceTreeFallback(ONESTEP_SOURCE_MODELS_DIR));
   for (const auto& dir : candidates)
     if (!dir.empty() && isFile(dir + "/models.json")) return absolute(dir);
   return {};

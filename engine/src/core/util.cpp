@@ -33,6 +33,21 @@ std::string executableDir() {
   return std::filesystem::path(std::string(buf, static_cast<std::size_t>(n))).parent_path().string();
 }
 
+std::string sourceTreeFallback(const std::string& dir) {
+#ifdef ONESTEP_BUILD_DIR
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string build = fs::weakly_canonical(fs::path(ONESTEP_BUILD_DIR), ec).string();
+  const std::string exe = executableDir();
+  if (ec || build.empty() || exe.compare(0, build.size(), build) != 0 ||
+      (exe.size() > build.size() && exe[build.size()] != '/'))
+    return {};
+  return dir;
+#else
+  return {};
+#endif
+}
+
 bool isDir(const std::string& path) {
   std::error_code ec;
   return std::filesystem::is_directory(path, ec);

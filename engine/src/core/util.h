@@ -20,6 +20,9 @@ std::vector<int> parseIntList(const std::string& s, const std::string& what);
 // The folder of the running executable (/proc/self/exe), or "" where it cannot be read. Installed files are found
 // beside it: bin/../share/onestep.
 std::string executableDir();
+// `dir` (a folder of the source tree, compiled in) for a program run from its build tree; "" for an installed one,
+// which must never fall back on the paths of the machine it was built on.
+std::string sourceTreeFallback(const std::string& dir);
 // Seconds since an arbitrary steady epoch.
 double nowSec();
 // Refuses, before any work, a request whose `count` items of `bytesEach` bytes cannot fit in the memory this machine

@@ -134,7 +134,7 @@ std::string resourcePath(const std::string& relative) {
   if (const char* env = std::getenv("ONESTEP_RESOURCES"); env && *env) roots.emplace_back(env);
   if (const std::string exe = executableDir(); !exe.empty())  // installed: bin/../share/onestep/resources
     roots.push_back(std::filesystem::path(exe + "/../share/onestep/resources").lexically_normal().string());
-  roots.emplace_back(ONESTEP_RESOURCE_DIR);
+  roots.push_back(sourceTreeFallback(ONESTEP_RESOURCE_DIR));
   for (const auto& root : roots)
     if (!root.empty() && isFile(root + "/" + relative)) return root + "/" + relative;
   // Not found anywhere: name the first of those folders that exists (the installed one, when installed), so the
