@@ -11,7 +11,7 @@ gui=1
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang libclang-rt-14-dev
   dpkg-dev file groff-base bash-completion lintian
-  libtorch-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libzip-dev zlib1g-dev
+  libtorch-dev libgloo-dev libopenblas0-pthread libopencv-dev nlohmann-json3-dev libzip-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   python3 python3-torch python3-numpy python3-scipy

@@ -22,6 +22,12 @@ bool interrupted() { return g_interrupted.load(); }
 void installInterruptHandler() {
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
+  // A --nproc worker starts with them blocked (launcher.cpp): from here on they stop it cleanly.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &stopSignals, nullptr);
 }
 
 std::vector<int64_t> parseShape(const std::string& text) {
@@ -43,6 +49,9 @@ OptionSpec sharedOption(const std::string& name) {
   static const std::vector<OptionSpec> kShared = {
       {"device", "D", "auto, cpu, cuda or cuda:N (default auto)"},
       {"threads", "T", "LibTorch threads (default: all cores)"},
+      {"nproc", "N",
+       "data parallel: N worker processes on this machine, each with a share of every batch and of the cores "
+       "(default 1; leave it out under torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)"},
       {"json", "", "print the result as JSON on stdout"},
       {"quiet", "", "no progress bar"},
       {"resume", "", "continue the run in RUN_DIR from its latest checkpoint (refused where RUN_DIR holds no run)"},

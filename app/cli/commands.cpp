@@ -7,7 +7,9 @@
 #include <exception>
 #include <iterator>
 
+#include "launcher.h"
 #include "onestep/error.h"
+#include "onestep/parallel.h"
 #include "onestep/runtime.h"
 
 namespace onestep::cli {
@@ -44,6 +46,7 @@ int runCommandLine(const std::vector<std::string>& args) {
                 resolveDevice("auto").c_str(), devices.c_str());
     return 0;
   }
+  setCommandLine(args);
   const auto all = commands();
   if (const Command* found = findCommand(all, args[0])) {
     const Command& c = *found;
@@ -59,13 +62,15 @@ int runCommandLine(const std::vector<std::string>& args) {
       std::fprintf(stderr, "onestep %s: %s (usage: onestep %s --help)\n", c.spec.name.c_str(), e.what(),
                    c.spec.name.c_str());
       return 2;
+    } catch (const parallel::PeerError&) {
+      return 1;  // another process of the data-parallel group has said what failed
     } catch (const Error& e) {
-      std::fprintf(stderr, "onestep %s: error: %s\n", c.spec.name.c_str(), e.what());
+      std::fprintf(stderr, "onestep %s: %serror: %s\n", c.spec.name.c_str(), rankPrefix().c_str(), e.what());
       return 1;
     } catch (const std::exception& e) {
       // A fault the engine did not name (a LibTorch error carries a stack trace after its first line).
       const std::string text = e.what();
-      std::fprintf(stderr, "onestep %s: internal error: %s\n", c.spec.name.c_str(),
+      std::fprintf(stderr, "onestep %s: %sinternal error: %s\n", c.spec.name.c_str(), rankPrefix().c_str(),
                    text.substr(0, text.find('\n')).c_str());
       return 3;
     }

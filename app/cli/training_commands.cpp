@@ -6,9 +6,11 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "launcher.h"
 #include "onestep/config.h"
 #include "onestep/error.h"
 #include "onestep/methods.h"
+#include "onestep/parallel.h"
 #include "onestep/run.h"
 #include "onestep/run_dir.h"
 #include "onestep/runtime.h"
@@ -92,16 +94,32 @@ int runTraining(const Args& a, const std::string& method) {
     if (info.needsTeacher && config.teacher_model.empty())
       throw UsageError("--method " + method + " needs --teacher RUN_DIR|CHECKPOINT|FILE.pt");
   }
+  // Data parallel: --nproc N starts N workers running this command; a worker (or a process that torchrun or a
+  // cluster script started with RANK, WORLD_SIZE, ...) joins the group, and rank 0 alone reports.
+  const auto group = parallel::environmentFromVariables();
+  if (a.has("nproc")) {
+    const int64_t n = a.getInt("nproc", 1);
+    if (n < 1 || n > 1024) throw UsageError("--nproc '" + a.get("nproc") + "': expected a number of processes 1..1024");
+    if (group.worldSize > 1)
+      throw UsageError(
+          "--nproc starts a group of its own; in a group started elsewhere (WORLD_SIZE is set) leave it out");
+    if (n > 1) return launchWorkers(static_cast<int>(n));
+  }
+  if (group.worldSize > 1) parallel::join(group);
+  const bool lead = parallel::rank() == 0;
+  installInterruptHandler();
   bool resumed = false;
   std::unique_ptr<Run> run = Run::open(setup, &resumed);
-  if (resumed)
-    std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << run->config().steps << "\n";
   const auto& c = run->config();
-  std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device "
-            << run->device() << " · " << threads() << " threads → " << out << "\n";
+  if (lead) {
+    if (resumed) std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << c.steps << "\n";
+    std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device "
+              << run->device() << " · " << threads() << " threads";
+    if (group.worldSize > 1) std::cerr << " × " << group.worldSize << " processes";
+    std::cerr << " → " << out << "\n";
+  }
 
-  installInterruptHandler();
-  ProgressBar bar("train", c.steps, !a.has("quiet"));
+  ProgressBar bar("train", c.steps, !a.has("quiet") && lead);
   TrainCallbacks cb;
   cb.shouldStop = [] { return interrupted(); };
   cb.stopRequested = cb.shouldStop;
@@ -127,6 +145,7 @@ int runTraining(const Args& a, const std::string& method) {
     throw;
   }
   bar.finish();
+  if (!lead) return s.stopped ? 130 : 0;
   if (a.has("json")) {
     std::cout << Json{{"out", out},
                       {"iteration", s.iteration},
@@ -179,6 +198,7 @@ std::vector<Command> trainingCommands() {
             {"seed", "S", "seed of every noise source (default 0)"},
             sharedOption("device"),
             sharedOption("threads"),
+            sharedOption("nproc"),
             {"config", "FILE", "JSON config file (see `onestep info --settings --json`)"},
             {"set", "KEY=VALUE", "any setting, e.g. --set net.hidden=128 (repeatable)", true},
             sharedOption("resume"),
@@ -189,7 +209,8 @@ std::vector<Command> trainingCommands() {
            false,
            "  onestep train-teacher --data toy:8gaussians --out runs/teacher-8g\n"
            "  onestep train-teacher --data fashion-mnist --out runs/fmnist --steps 20000 --set net.class_cond=true\n"
-           "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"},
+           "  onestep train-teacher --out runs/fmnist --resume --steps 40000\n"
+           "  onestep train-teacher --data fashion-mnist --out runs/fmnist-dp --nproc 2   # data parallel\n"},
           runTrainTeacher},
       Command{{"distill",
                "--method " + methodNames(true, "|") +
@@ -209,6 +230,7 @@ std::vector<Command> trainingCommands() {
                 {"seed", "S", "seed of every noise source (default 0)"},
                 sharedOption("device"),
                 sharedOption("threads"),
+                sharedOption("nproc"),
                 {"config", "FILE", "JSON config file"},
                 {"set", "KEY=VALUE", "any setting, e.g. --set sid.alpha=1.0 (repeatable; see onestep info --settings)",
                  true},

@@ -1,8 +1,13 @@
 // NPY/NPZ through libzip, sample outputs, atomic writes, energy distance.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
+#include "core/util.h"
 #include "io/atomic_file.h"
 #include "io/npz.h"
 #include "onestep/error.h"
@@ -110,6 +115,51 @@ TEST(AtomicWrite, FailureLeavesNoFileAndSuccessReplaces) {
   int leftovers = 0;
   for (auto& e : std::filesystem::directory_iterator(dir.path())) leftovers += e.path().filename() != "f";
   EXPECT_EQ(leftovers, 0) << "the temporary file must be removed";
+}
+
+// A run directory's lock: holders in one process share it, another process is refused while it is held and gets
+// it once the holder is gone, and the lock goes with a process however it ends (here: SIGKILL).
+TEST(DirectoryLock, SharedWithinAProcessExclusiveBetweenProcesses) {
+  test::TempDir dir;
+  // In another process: 0 when the lock was refused, 1 when it was acquired, as its exit status.
+  auto otherProcessGets = [&] {
+    const pid_t pid = ::fork();
+    if (pid == 0) ::_exit(DirectoryLock::acquire(dir.path()) ? 1 : 0);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+  };
+  {
+    auto first = DirectoryLock::acquire(dir.path());
+    ASSERT_TRUE(first);
+    auto second = DirectoryLock::acquire(dir.path() + "/.");  // the same directory, another spelling
+    EXPECT_EQ(first, second) << "a second holder in the process shares the first's lock";
+    EXPECT_FALSE(directoryLockedElsewhere(dir.path())) << "this process's own hold is not another's";
+    EXPECT_FALSE(otherProcessGets());
+  }
+  EXPECT_TRUE(otherProcessGets()) << "released when its last holder went";
+
+  // A process killed while it holds the lock does not keep it.
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    auto held = DirectoryLock::acquire(dir.path());
+    [[maybe_unused]] auto written = ::write(ready[1], held ? "1" : "0", 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char got = 0;
+  ASSERT_EQ(::read(ready[0], &got, 1), 1);
+  EXPECT_EQ(got, '1');
+  EXPECT_TRUE(directoryLockedElsewhere(dir.path()));
+  EXPECT_FALSE(DirectoryLock::acquire(dir.path()));
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_FALSE(directoryLockedElsewhere(dir.path()));
+  EXPECT_TRUE(DirectoryLock::acquire(dir.path()));
+  ::close(ready[0]);
+  ::close(ready[1]);
 }
 
 TEST(EnergyDistance, ZeroForIdenticalAndMatchesHandComputedValue) {

@@ -31,9 +31,9 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitize/lsan.supp:print_suppressions=0"
 if [ "$CI" = 1 ]; then
   # The engine's and the CLI's unit tests, but those that train to a quality bar (minutes each under the
-  # sanitizers, the same code the short ones run); the fuzz targets' smoke runs first.
+  # sanitizers, the same code the short ones run) and the Python export's test; the fuzz targets' smoke runs first.
   ctest --test-dir "$B" --output-on-failure -j "$(nproc)" -L fuzz  # each fuzz target runs on one core
-  ctest --test-dir "$B" --output-on-failure -j 1 -E '^(cli\.|tree\.|fuzz\.|Sid\.OneStepGeneratorApproaches|'\
+  ctest --test-dir "$B" --output-on-failure -j 1 -E '^(cli\.|tree\.|tools\.|fuzz\.|Sid\.OneStepGeneratorApproaches|'\
 'Teacher\.LearnsEightGaussians|BuiltinFeatures\.|AllMethods/Methods\.OneStepSamplesApproachTheData)'
 else
   ctest --test-dir "$B" --output-on-failure -j 1

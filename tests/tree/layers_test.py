@@ -56,8 +56,8 @@ for start in sorted(graph):
 forbidden = {
     "engine/include": re.compile(r"^(torch/|ATen/|c10/|opencv2/|Q[A-Z]|qcustomplot)"),
     "engine/src": re.compile(r"^(Q[A-Z]\w*$|QtCore|QtWidgets|qcustomplot)"),
-    "ui": re.compile(r"^(torch/|ATen/|c10/|opencv2/|train/|api/|core/|data/|io/|nets/|metrics/|diffusion/)"),
-    "app": re.compile(r"^(torch/|ATen/|c10/|opencv2/|train/|api/|core/|data/|io/|nets/|metrics/|diffusion/)"),
+    "ui": re.compile(r"^(torch/|ATen/|c10/|opencv2/|train/|api/|core/|data/|io/|nets/|metrics/|diffusion/|dist/)"),
+    "app": re.compile(r"^(torch/|ATen/|c10/|opencv2/|train/|api/|core/|data/|io/|nets/|metrics/|diffusion/|dist/)"),
 }
 for top, pattern in forbidden.items():
     for path in sources(top):

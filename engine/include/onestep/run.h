@@ -79,6 +79,8 @@ class Run {
   // resumed run: the settings override its config (Run::resume), except data and method, which may be given only
   // with the run's own values, and teacher_model, which stays the run's own; a refused resume changes nothing in
   // the directory. Sets *resumed when it resumed an existing run. Throws Error naming the directory or setting.
+  // In a data-parallel group (onestep/parallel.h) every rank calls it: rank 0 opens the directory and sends the
+  // run to the others, which train it with rank 0 and never write (checkpoints, logs, snapshots, settings).
   static std::unique_ptr<Run> open(const RunSetup& setup, bool* resumed = nullptr);
   ~Run();
 
@@ -114,6 +116,8 @@ class Run {
 
  private:
   explicit Run(std::unique_ptr<RunImpl> impl);
+  static std::unique_ptr<Run> openHere(const RunSetup& setup, bool* resumed);
+  static std::unique_ptr<Run> openInGroup(const RunSetup& setup, bool* resumed);
   std::unique_ptr<RunImpl> m_impl;
 };
 

@@ -13,6 +13,9 @@ namespace onestep {
 
 // True when dir holds a run (its config.json).
 bool isRunDirectory(const std::string& dir);
+// True while another process trains the run in `dir` (it holds the lock on `dir`/.lock from opening the run to
+// closing it; the lock goes with the process, however it ends).
+bool runInUse(const std::string& dir);
 // The run's config.json, its teacher named as a path usable from the working directory (config.json names it from
 // the run directory). Throws Error "'DIR' is not a run directory (no config.json)", or one naming the file's fault.
 RunConfig readRunConfig(const std::string& dir);

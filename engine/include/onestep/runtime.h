@@ -11,7 +11,8 @@ std::string version();
 std::string torchVersion();
 // True when the linked LibTorch can use a CUDA device right now.
 bool cudaAvailable();
-// Sets LibTorch's intra-op threads (0 = all cores) and returns the count in force.
+// Sets LibTorch's intra-op threads (0 = all cores, divided among a data-parallel group's processes on this
+// machine) and returns the count in force.
 int setThreads(int threads);
 // Current intra-op thread count.
 int threads();

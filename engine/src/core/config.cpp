@@ -9,6 +9,7 @@
 
 #include "onestep/error.h"
 #include "onestep/methods.h"
+#include "onestep/parallel.h"
 
 namespace onestep {
 namespace {
@@ -252,6 +253,11 @@ void validateConfig(const RunConfig& c) {
   need(!c.data.empty(), "data must name a data spec");
   need(c.steps >= 1, "steps must be >= 1 (iterations in total)");
   need(c.batch >= 0, "batch must be >= 0 (0 = auto)");
+  // Data parallel: every process of the group takes an equal share of each batch (dist.h).
+  const int processes = parallel::worldSize();
+  need(c.batch % processes == 0,
+       "batch " + std::to_string(c.batch) + " does not split evenly over the " + std::to_string(processes) +
+           " processes of the data-parallel group (give a multiple of " + std::to_string(processes) + ")");
   need(c.threads >= 0, "threads must be >= 0 (0 = all cores)");
   need(c.log_every >= 1, "log_every must be >= 1");
   need(c.checkpoint_every >= 1, "checkpoint_every must be >= 1");

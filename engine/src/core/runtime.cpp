@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "onestep/error.h"
+#include "onestep/parallel.h"
 
 #ifndef ONESTEP_VERSION
 #define ONESTEP_VERSION "0.0.0"
@@ -29,7 +30,8 @@ bool cudaAvailable() { return torch::cuda::is_available(); }
 
 int setThreads(int n) {
   // Debian's LibTorch starts with one intra-op thread; the engine always sets the count explicitly.
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // All cores: shared among the processes of a data-parallel group on this machine.
+  if (n <= 0) n = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / parallel::localProcesses());
   torch::set_num_threads(n);
   static std::once_flag once;
   std::call_once(once, [] {

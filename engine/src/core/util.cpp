@@ -1,12 +1,16 @@
 #include "core/util.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "onestep/error.h"
@@ -107,6 +111,82 @@ void checkFitsInMemory(const std::string& what, int64_t count, double bytesEach)
 double nowSec() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+// This process's holds, by canonical directory: a second holder in the same process shares the first one's lock.
+// Entries carry the process that made them: a forked child inherits the map, not the holds.
+struct Hold {
+  pid_t pid = 0;
+  std::weak_ptr<DirectoryLock> lock;
+};
+std::mutex& lockRegistryMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, Hold>& lockRegistry() {
+  static std::map<std::string, Hold> r;
+  return r;
+}
+
+std::string lockKey(const std::string& dir) {
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(dir, ec);
+  return ec ? dir : canonical.string();
+}
+
+struct flock wholeFile(short type) {
+  struct flock l {};
+  l.l_type = type;
+  l.l_whence = SEEK_SET;
+  return l;  // l_start 0, l_len 0: the whole file; l_pid 0, as OFD locks require
+}
+
+}  // namespace
+
+std::shared_ptr<DirectoryLock> DirectoryLock::acquire(const std::string& dir) {
+  const std::string key = lockKey(dir);
+  std::lock_guard<std::mutex> guard(lockRegistryMutex());
+  Hold& hold = lockRegistry()[key];
+  if (hold.pid == ::getpid())
+    if (auto held = hold.lock.lock()) return held;
+  const int fd = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  std::shared_ptr<DirectoryLock> lock;
+  if (fd < 0) {
+    lock.reset(new DirectoryLock(key, -1));  // nothing to lock (the writes will say why): nothing held
+  } else {
+    struct flock l = wholeFile(F_WRLCK);
+    if (::fcntl(fd, F_OFD_SETLK, &l) != 0) {
+      const bool busy = errno == EAGAIN || errno == EACCES;
+      ::close(fd);
+      if (busy) return nullptr;
+      lock.reset(new DirectoryLock(key, -1));  // the filesystem does not lock
+    } else {
+      lock.reset(new DirectoryLock(key, fd));
+    }
+  }
+  hold = Hold{::getpid(), lock};
+  return lock;
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (m_fd >= 0) ::close(m_fd);  // closing the last descriptor of the description releases the lock
+}
+
+bool directoryLockedElsewhere(const std::string& dir) {
+  {
+    std::lock_guard<std::mutex> guard(lockRegistryMutex());
+    auto it = lockRegistry().find(lockKey(dir));
+    if (it != lockRegistry().end() && it->second.pid == ::getpid() && !it->second.lock.expired())
+      return false;  // this process holds it
+  }
+  const int fd = ::open((dir + "/.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock l = wholeFile(F_WRLCK);
+  const bool busy = ::fcntl(fd, F_OFD_GETLK, &l) == 0 && l.l_type != F_UNLCK;
+  ::close(fd);
+  return busy;
 }
 
 }  // namespace onestep

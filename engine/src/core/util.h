@@ -1,10 +1,14 @@
 // Small helpers shared inside the engine.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace onestep {
+namespace parallel {
+struct Environment;
+}
 
 // Reads a whole file; throws Error naming `what` and the path.
 std::string readFile(const std::string& path, const std::string& what);
@@ -23,6 +27,26 @@ std::string executableDir();
 // `dir` (a folder of the source tree, compiled in) for a program run from its build tree; "" for an installed one,
 // which must never fall back on the paths of the machine it was built on.
 std::string sourceTreeFallback(const std::string& dir);
+// A process's exclusive hold on a directory: an open-file-description lock (fcntl F_OFD_SETLK, which NFS passes
+// between machines) on DIR/.lock, held while any holder lives; the kernel releases it when the process ends,
+// however it ends. Holders in one process share it. Where the filesystem cannot lock, nothing is held.
+class DirectoryLock {
+ public:
+  // Holds `dir`; null when another process holds it.
+  static std::shared_ptr<DirectoryLock> acquire(const std::string& dir);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  DirectoryLock(std::string key, int fd) : m_key(std::move(key)), m_fd(fd) {}
+  std::string m_key;
+  int m_fd;
+};
+// True when another process holds a DirectoryLock on `dir`.
+bool directoryLockedElsewhere(const std::string& dir);
+// Records the data-parallel group this process has joined (dist/group.cpp), for onestep/parallel.h's rank() etc.
+void setGroupIdentity(const parallel::Environment& environment);
 // Seconds since an arbitrary steady epoch.
 double nowSec();
 // Refuses, before any work, a request whose `count` items of `bytesEach` bytes cannot fit in the memory this machine

@@ -1,5 +1,7 @@
 #include "diffusion/edm.h"
 
+#include "dist/dist.h"
+
 #include <cmath>
 
 namespace onestep::diffusion {
@@ -43,9 +45,10 @@ torch::Tensor sampleEdm(const DenoiseFn& denoise, const torch::Tensor& noise, co
 torch::Tensor edmLoss(const DenoiseFn& denoise, const torch::Tensor& y, double pMean, double pStd, double sigmaData) {
   std::vector<int64_t> view(static_cast<std::size_t>(y.dim()), 1);
   view[0] = y.size(0);
-  auto sigma = (torch::randn(view, y.options()) * pStd + pMean).exp();
+  // Data parallel: y is a rank's share of the batch; its noise is that share of the whole batch's (dist.h).
+  auto sigma = (dist::randn(view, y.options()) * pStd + pMean).exp();
   auto weight = (sigma * sigma + sigmaData * sigmaData) / (sigma * sigmaData).pow(2);
-  auto n = torch::randn_like(y) * sigma;
+  auto n = dist::randnLike(y) * sigma;
   auto d = denoise(y + n, sigma.reshape({-1}));
   auto perSample = (weight * (d - y).pow(2)).flatten(1).sum(1);
   return perSample;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "dist/dist.h"
+
 namespace onestep::nets {
 
 MlpImpl::MlpImpl(int dim, int hidden, int depth, int numClasses, double dropout)
@@ -30,7 +32,7 @@ torch::Tensor MlpImpl::forwardRaw(const torch::Tensor& x, const torch::Tensor& c
   h = torch::silu(h);
   for (auto& layer : *m_layers) {
     h = torch::silu(layer->as<torch::nn::Linear>()->forward(h));
-    if (m_dropout > 0) h = torch::dropout(h, m_dropout, is_training());
+    if (m_dropout > 0) h = dist::dropout(h, m_dropout, is_training());
   }
   return m_out(h);
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "dist/dist.h"
 #include "onestep/error.h"
 
 namespace onestep::nets {
@@ -34,7 +35,7 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   auto h = m_conv1(torch::silu(m_norm1(x)));
   h = h + m_emb(emb).unsqueeze(-1).unsqueeze(-1);
   h = torch::silu(m_norm2(h));
-  if (m_dropout > 0) h = torch::dropout(h, m_dropout, is_training());
+  if (m_dropout > 0) h = dist::dropout(h, m_dropout, is_training());
   h = m_conv2(h);
   auto skip = m_skip ? m_skip(x) : x;
   return (skip + h) * std::sqrt(0.5);  // EDM's skip_scale

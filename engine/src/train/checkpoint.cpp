@@ -33,8 +33,37 @@ nets::SampleShape shapeFromJson(const std::string& text) {
   return s;
 }
 
-void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device,
-                     bool forSampling) {
+namespace {
+
+// The metadata of an opened checkpoint archive; `what` names it in errors ("checkpoint 'PATH'").
+CheckpointMeta readMeta(torch::serialize::InputArchive& archive, const std::string& what) {
+  c10::IValue v;
+  if (!archive.try_read("format", v) || !v.isString() || v.toStringRef() != kCheckpointFormat)
+    throw Error(what + ": not a OneStep checkpoint (no '" + std::string(kCheckpointFormat) +
+                "' tag); a TorchScript denoiser is used with --model FILE.pt");
+  CheckpointMeta meta;
+  try {
+    archive.read("method", v);
+    meta.method = v.toStringRef();
+    archive.read("iteration", v);
+    meta.iteration = v.toInt();
+    archive.read("samples", v);
+    meta.samples = v.toInt();
+    archive.read("elapsed", v);
+    meta.elapsed = v.toDouble();
+    archive.read("config", v);
+    meta.configJson = v.toStringRef();
+    archive.read("shape", v);
+    meta.shape = shapeFromJson(v.toStringRef());
+  } catch (const std::exception& e) {
+    throw Error(what + ": metadata is damaged (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+  return meta;
+}
+
+}  // namespace
+
+std::string checkpointBytes(const CheckpointMeta& meta, const Method& method, torch::Device device, bool forSampling) {
   torch::serialize::OutputArchive archive;
   archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
   archive.write("method", c10::IValue(meta.method));
@@ -62,7 +91,12 @@ void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const 
   archive.write("state", state);
   std::ostringstream bytes;
   archive.save_to(bytes);
-  io::writeFileAtomic(path, bytes.str());
+  return bytes.str();
+}
+
+void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device,
+                     bool forSampling) {
+  io::writeFileAtomic(path, checkpointBytes(meta, method, device, forSampling));
 }
 
 CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputArchive& archive) {
@@ -73,28 +107,18 @@ CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputAr
   } catch (const std::exception& e) {
     throw Error("checkpoint '" + path + "': unreadable or truncated (" + nets::torchMessage(e) + ")");
   }
-  c10::IValue v;
-  if (!archive.try_read("format", v) || !v.isString() || v.toStringRef() != kCheckpointFormat)
-    throw Error("checkpoint '" + path + "': not a OneStep checkpoint (no '" + std::string(kCheckpointFormat) +
-                "' tag); a TorchScript denoiser is used with --model FILE.pt");
-  CheckpointMeta meta;
+  return readMeta(archive, "checkpoint '" + path + "'");
+}
+
+CheckpointMeta readCheckpointBytes(const std::string& bytes, const std::string& what,
+                                   torch::serialize::InputArchive& archive) {
   try {
-    archive.read("method", v);
-    meta.method = v.toStringRef();
-    archive.read("iteration", v);
-    meta.iteration = v.toInt();
-    archive.read("samples", v);
-    meta.samples = v.toInt();
-    archive.read("elapsed", v);
-    meta.elapsed = v.toDouble();
-    archive.read("config", v);
-    meta.configJson = v.toStringRef();
-    archive.read("shape", v);
-    meta.shape = shapeFromJson(v.toStringRef());
+    std::istringstream in(bytes);
+    archive.load_from(in, torch::kCPU);
   } catch (const std::exception& e) {
-    throw Error("checkpoint '" + path + "': metadata is damaged (" + std::string(e.what()).substr(0, 200) + ")");
+    throw Error(what + ": unreadable (" + nets::torchMessage(e) + ")");
   }
-  return meta;
+  return readMeta(archive, what);
 }
 
 void restoreRng(torch::serialize::InputArchive& archive, torch::Device device) {

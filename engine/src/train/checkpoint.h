@@ -23,12 +23,18 @@ struct CheckpointMeta {
 // The format tag inside every checkpoint.
 constexpr const char* kCheckpointFormat = "onestep-checkpoint/1";
 
-// Writes meta, the method's state and the default generators' states (CPU, and CUDA for a CUDA device).
-// forSampling: the method's sampling state only (Method::saveForSampling), for exported models.
+// A checkpoint's bytes: meta, the method's state and the default generators' states (CPU, and CUDA for a CUDA
+// device). forSampling: the method's sampling state only (Method::saveForSampling), for exported models.
+std::string checkpointBytes(const CheckpointMeta& meta, const Method& method, torch::Device device,
+                            bool forSampling = false);
+// Writes checkpointBytes to path atomically.
 void writeCheckpoint(const std::string& path, const CheckpointMeta& meta, const Method& method, torch::Device device,
                      bool forSampling = false);
 // Reads meta and opens the archive; throws Error naming the file when it is missing, truncated or not a checkpoint.
 CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputArchive& archive);
+// The same from checkpointBytes held in memory (a data-parallel group's rank 0 sends them); `what` names them.
+CheckpointMeta readCheckpointBytes(const std::string& bytes, const std::string& what,
+                                   torch::serialize::InputArchive& archive);
 // Restores the default generators' states saved by writeCheckpoint.
 void restoreRng(torch::serialize::InputArchive& archive, torch::Device device);
 // Adam's state from an archive, moved to its parameters' device: Adam::load leaves it where the archive was read

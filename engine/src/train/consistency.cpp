@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "dist/dist.h"
 #include "onestep/error.h"
 #include "train/losses.h"
 #include "train/method.h"
@@ -50,8 +51,8 @@ class ConsistencyMethod : public Method {
     const auto& c = m_config.ct;
     const int64_t b = m_config.batch;
     auto gen = at::detail::getDefaultCPUGenerator();
-    torch::Tensor labels;
-    auto y = m_data->sample(b, gen, &labels).to(m_device);
+    torch::Tensor labels, whole, wholeLabels;  // the share of this process, and the whole batch (SCT's references)
+    auto y = dist::sampleShare(*m_data, b, &labels, &whole, &wholeLabels).to(m_device);
     if (labels.defined()) labels = labels.to(m_device);
     torch::Tensor condLabels = numClasses() > 0 ? labels : torch::Tensor();
     auto opts = torch::TensorOptions().device(m_device);
@@ -59,22 +60,24 @@ class ConsistencyMethod : public Method {
     // t ~ lognormal; r = r(t) for the current stage (the stage grows with the samples seen, shrinking t - r).
     int64_t stage = static_cast<int64_t>(static_cast<double>(samplesBefore) / c.stage_samples);
     if (c.stages > 0) stage = std::min(stage, c.stages - 1);
-    auto t = (torch::randn({b}, opts) * c.p_std + c.p_mean).exp();
+    auto t = (dist::randn({y.size(0)}, opts) * c.p_std + c.p_mean).exp();
     auto r = ectR(t, stage, c.k, c.b, c.q);
     auto view = perSampleView(y);
-    auto eps = torch::randn_like(y);
+    auto eps = dist::randnLike(y);
     auto xT = y + t.reshape(view) * eps;
     torch::Tensor xR;  // shared noise: both points lie on one noising path
     if (m_sct) {
       // SCT: x_r = x_t + (r - t)(x_t - x0_hat)/t with x0_hat from the batch plus extra reference samples.
       torch::NoGradGuard guard;
-      torch::Tensor refLabels, refs = y;
+      // The references are the whole batch (every process's share) and the extra samples.
+      torch::Tensor refLabels, refs = whole.to(m_device);
+      if (wholeLabels.defined()) wholeLabels = wholeLabels.to(m_device);
       if (m_config.sct.ref_batch > 0) {
         auto extra = m_data->sample(m_config.sct.ref_batch, gen, &refLabels).to(m_device);
-        refs = torch::cat({y, extra});
-        if (labels.defined()) refLabels = torch::cat({labels, refLabels.to(m_device)});
+        refs = torch::cat({refs, extra});
+        if (labels.defined()) refLabels = torch::cat({wholeLabels, refLabels.to(m_device)});
       } else {
-        refLabels = labels;
+        refLabels = wholeLabels;
       }
       // The class restriction is for class-conditional models (SCT's conditional runs): an unconditional
       // model's target averages over every class, so there the whole reference batch counts.
@@ -102,11 +105,12 @@ class ConsistencyMethod : public Method {
       dR = torch::where(positive.reshape(view), dR, xR);
     }
     auto loss = consistencyLoss(dT, dR, ectGap(t, stage, c.k, c.b, c.q), c.huber_c).mean();
-    const double value = loss.item<double>();
+    const double value = dist::average(loss.item<double>());
     if (!std::isfinite(value))
       throw Error(m_config.method + ": loss is not finite; parameters left unchanged — lower ct.lr");
     m_opt->zeroGrad();
     loss.backward();
+    dist::averageGradients(m_model->parameters());
     sanitiseGradients(m_model->parameters());
     m_opt->setLr(c.lr);
     m_opt->step();

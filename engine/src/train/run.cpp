@@ -11,11 +11,13 @@
 
 #include "core/util.h"
 #include "data/source.h"
+#include "dist/dist.h"
 #include "io/atomic_file.h"
 #include "io/samples.h"
 #include "onestep/error.h"
 #include "onestep/methods.h"
 #include "onestep/metrics.h"
+#include "onestep/parallel.h"
 #include "onestep/run_dir.h"
 #include "onestep/runtime.h"
 #include "train/checkpoint.h"
@@ -51,7 +53,11 @@ void checkUnchangeable(const RunConfig& before, const RunConfig& after, bool liv
 
 void RunImpl::build() {
   setThreads(config.threads);
-  device = torch::Device(resolveDevice(config.device));
+  std::string deviceName = resolveDevice(config.device);
+  // Data parallel on a machine with several GPUs: one per process, by LOCAL_RANK (as torchrun's users expect).
+  if (deviceName == "cuda" && dist::active())
+    deviceName = "cuda:" + std::to_string(parallel::localRank() % static_cast<int>(torch::cuda::device_count()));
+  device = torch::Device(deviceName);
   data = data::openData(config.data);
   auto dataShape = training::shapeOf(data->info());
   if (shapeKnown && !(shape == dataShape))
@@ -59,6 +65,7 @@ void RunImpl::build() {
                 dataShape.text());
   shape = dataShape;
   training::resolveAutoSettings(config, shape);  // settings set back to 0 (auto) by a --resume override
+  validateConfig(config);                        // the automatic values too (a batch that must split evenly)
   method = training::makeMethod(config, shape, device, data.get());
   // The evaluation noise depends on the seed only, so snapshots of one run are comparable over time.
   auto gen = data::makeGenerator(config.seed ^ 0x5eed0e7a1ULL);
@@ -104,6 +111,9 @@ std::unique_ptr<Run> Run::create(const std::string& dir, const RunConfig& config
   impl->build();  // a teacher or network that does not fit fails before anything is written
   if (!impl->config.sid.init.empty()) impl->method->startFrom(impl->config.sid.init);  // also before any write
   io::makeDirs(dir + "/checkpoints");
+  impl->lockDirectory();
+  if (isFile(dir + "/config.json"))  // another process started a run here meanwhile
+    throw Error("run directory '" + dir + "' already holds a run (use --resume to continue it, or another --out)");
   io::makeDirs(dir + "/snapshots");
   impl->writeConfig();
   return std::unique_ptr<Run>(new Run(std::move(impl)));
@@ -114,6 +124,7 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
   if (!isFile(dir + "/config.json")) throw Error("run directory '" + dir + "': no config.json (not a run)");
   auto impl = std::make_unique<RunImpl>();
   impl->dir = dir;
+  impl->lockDirectory();              // before anything is read: the files may be changing under another process
   impl->config = readRunConfig(dir);  // its teacher resolved from the run directory
   const RunConfig before = impl->config;
   for (const auto& [key, value] : overrides) applySetting(impl->config, key, value);
@@ -142,21 +153,7 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
     impl->shapeKnown = true;
   }
   impl->build();
-  if (!used.empty()) {
-    try {
-      torch::serialize::InputArchive state;
-      archive.read("state", state);
-      impl->method->load(state);
-    } catch (const c10::Error& e) {
-      std::string msg = e.what_without_backtrace();
-      throw Error("checkpoint '" + used + "': does not fit the run's network (" + msg.substr(0, msg.find('\n')) + ")");
-    }
-    training::restoreRng(archive, impl->device);
-    impl->iteration = meta.iteration;
-    impl->samples = meta.samples;
-    impl->checkpointed = meta.iteration;
-    impl->elapsedBase = meta.elapsed;
-  }
+  if (!used.empty()) impl->restore(archive, meta, "checkpoint '" + used + "'");
   training::trimMetrics(dir, impl->iteration);
   impl->writeConfig();
   if (!skipped.empty()) std::fprintf(stderr, "warning: skipped damaged checkpoint(s): %s\n", skipped.c_str());
@@ -164,6 +161,10 @@ std::unique_ptr<Run> Run::resume(const std::string& dir,
 }
 
 std::unique_ptr<Run> Run::open(const RunSetup& setup, bool* resumed) {
+  return dist::active() ? openInGroup(setup, resumed) : openHere(setup, resumed);
+}
+
+std::unique_ptr<Run> Run::openHere(const RunSetup& setup, bool* resumed) {
   const bool existing = setup.opening != RunOpening::New && isRunDirectory(setup.dir);
   if (resumed) *resumed = existing;
   if (setup.opening == RunOpening::Resume && !existing)
@@ -189,6 +190,52 @@ std::unique_ptr<Run> Run::open(const RunSetup& setup, bool* resumed) {
   return resume(setup.dir, overrides);
 }
 
+std::unique_ptr<Run> Run::openInGroup(const RunSetup& setup, bool* resumed) {
+  // Rank 0 opens the run directory as one process would; every other rank receives the run's config and complete
+  // state (networks, optimiser moments, counters, random generators) from it and never touches the directory.
+  // A failure on rank 0 reaches the others as an Error too, so no process waits for a run that is not coming.
+  std::string sent;
+  std::unique_ptr<Run> run;
+  bool wasResumed = false;
+  if (dist::writer()) {
+    try {
+      run = openHere(setup, &wasResumed);
+      const auto& c = run->m_impl->config;  // validateConfig has checked that its batch splits evenly
+      auto& r = *run->m_impl;
+      const std::string config = configToJson(c);
+      training::CheckpointMeta meta{c.method, r.iteration, r.samples, r.elapsedBase, config, r.shape};
+      sent = std::string("K") + (wasResumed ? "1" : "0") + std::to_string(config.size()) + "\n" + config +
+             training::checkpointBytes(meta, *r.method, r.device);
+    } catch (const std::exception& e) {   // any failure: the others must hear of it rather than wait
+      const std::string what = e.what();  // a LibTorch error's first line (a stack trace follows)
+      sent = "E" + what.substr(0, what.find('\n'));
+    }
+  }
+  const std::string got = dist::broadcast(sent);
+  if (got.empty() || got[0] != 'K') {
+    const std::string message = got.empty() ? std::string("no reply") : got.substr(1);
+    if (dist::writer()) throw Error(message);
+    throw parallel::PeerError("rank 0 could not open run '" + setup.dir + "': " + message);
+  }
+  if (resumed) *resumed = got[1] == '1';
+  if (dist::writer()) return run;
+
+  const std::size_t newline = got.find('\n');
+  const std::size_t configSize = std::stoul(got.substr(2, newline - 2));
+  auto impl = std::make_unique<RunImpl>();
+  impl->dir = setup.dir;
+  impl->writer = false;
+  impl->config = configFromJson(got.substr(newline + 1, configSize), "rank 0's config");
+  torch::serialize::InputArchive archive;
+  const auto meta = training::readCheckpointBytes(got.substr(newline + 1 + configSize), "rank 0's state", archive);
+  torch::manual_seed(impl->config.seed);
+  impl->shape = meta.shape;
+  impl->shapeKnown = true;
+  impl->build();
+  impl->restore(archive, meta, "rank 0's state");
+  return std::unique_ptr<Run>(new Run(std::move(impl)));
+}
+
 std::map<std::string, double> Run::step() {
   // A step that throws leaves the method unchanged; rewinding the random generators as well makes the run's
   // state (and so a checkpoint written now) exactly that of the last good iteration.
@@ -205,8 +252,39 @@ std::map<std::string, double> Run::step() {
   return losses;
 }
 
+void RunImpl::restore(torch::serialize::InputArchive& archive, const training::CheckpointMeta& meta,
+                      const std::string& what) {
+  try {
+    torch::serialize::InputArchive state;
+    archive.read("state", state);
+    method->load(state);
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    throw Error(what + ": does not fit the run's network (" + msg.substr(0, msg.find('\n')) + ")");
+  }
+  training::restoreRng(archive, device);
+  iteration = meta.iteration;
+  samples = meta.samples;
+  checkpointed = meta.iteration;
+  elapsedBase = meta.elapsed;
+}
+
+void RunImpl::lockDirectory() {
+  lock = DirectoryLock::acquire(dir);
+  if (!lock)
+    throw Error("run directory '" + dir +
+                "' is in use: another process is training it (stop that run, or wait for it to end, then --resume)");
+}
+
+void RunImpl::requireWriter(const char* what) const {
+  if (!writer)
+    throw Error(std::string(what) + ": rank " + std::to_string(dist::rank()) +
+                " of a data-parallel group does not write the run directory (rank 0 does)");
+}
+
 std::string Run::saveCheckpoint() {
   auto& r = *m_impl;
+  r.requireWriter("checkpoint");
   training::CheckpointMeta meta{r.config.method, r.iteration, r.samples, elapsedSec(), r.storedConfigJson(), r.shape};
   std::string path = training::checkpointPath(r.dir, r.iteration);
   training::writeCheckpoint(path, meta, *r.method, r.device);
@@ -227,6 +305,7 @@ std::string Run::saveCheckpoint() {
 }
 
 void Run::logMetrics(const std::map<std::string, double>& values) {
+  m_impl->requireWriter("metrics");
   training::appendMetrics(m_impl->dir, m_impl->iteration, m_impl->samples, elapsedSec(), values);
 }
 
@@ -246,6 +325,7 @@ SampleSet Run::preview(int64_t n, int steps) {
 
 std::string Run::writeSnapshot() {
   auto& r = *m_impl;
+  r.requireWriter("snapshot");
   std::string path = training::snapshotPath(r.dir, r.iteration);
   auto samples = preview(0, 0);
   samples.labels.clear();
@@ -255,6 +335,7 @@ std::string Run::writeSnapshot() {
 
 void Run::changeSettings(const std::vector<std::pair<std::string, std::string>>& settings) {
   auto& r = *m_impl;
+  r.requireWriter("settings change");
   RunConfig next = r.config;
   for (const auto& [key, value] : settings) applySetting(next, key, value);
   training::resolveAutoSettings(next, r.shape);  // a setting changed to 0 (auto) gets its value for this data

@@ -28,6 +28,8 @@ namespace fs = std::filesystem;
 
 bool isRunDirectory(const std::string& dir) { return isFile(dir + "/config.json"); }
 
+bool runInUse(const std::string& dir) { return directoryLockedElsewhere(dir); }
+
 RunConfig readRunConfig(const std::string& dir) {
   if (!isRunDirectory(dir)) throw Error("'" + dir + "' is not a run directory (no config.json)");
   RunConfig config = loadConfigFile(dir + "/config.json");

@@ -6,10 +6,12 @@
 #include <memory>
 #include <string>
 
+#include "core/util.h"
 #include "data/source.h"
 #include "nets/denoiser.h"
 #include "onestep/config.h"
 #include "onestep/metrics.h"
+#include "train/checkpoint.h"
 #include "train/losses.h"
 #include "train/method.h"
 
@@ -50,6 +52,17 @@ class RunImpl {
   torch::Tensor evalStepNoise;  // fixed noise of a second generator step (consistency models)
   torch::Tensor evalLabels;
   std::unique_ptr<MetricSet> evalReference;  // opened at the first evaluation
+  bool writer = true;  // false on the ranks other than 0 of a data-parallel group: they never write `dir`
+  std::shared_ptr<DirectoryLock> lock;  // a writer's hold on `dir`: no second process trains the same run
+
+  // Loads a checkpoint's state into the built method and takes its counters and random streams; `what` names the
+  // checkpoint in the Error when its networks do not fit.
+  void restore(torch::serialize::InputArchive& archive, const training::CheckpointMeta& meta, const std::string& what);
+  // Takes the run directory's lock before the first write; throws Error when another process holds it.
+  void lockDirectory();
+
+  // Throws Error unless this process writes the run directory; `what` names the write refused.
+  void requireWriter(const char* what) const;
 
   // The data the evaluations compare with (run_eval.cpp).
   void openEvalReference();

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "diffusion/edm.h"
+#include "dist/dist.h"
 #include "onestep/error.h"
 #include "train/checkpoint.h"
 #include "train/losses.h"
@@ -60,9 +61,9 @@ class SidMethod : public Method {
 
   std::map<std::string, double> step(int64_t samplesBefore) override {
     const auto& c = m_config.sid;
-    const int64_t b = m_config.batch;
+    const int64_t share = dist::localBatch(m_config.batch);
     auto opts = torch::TensorOptions().device(m_device);
-    torch::Tensor labels = randomLabels(b);
+    torch::Tensor labels = randomLabels(share);
     m_generator->setTraining(true);
     m_fake->setTraining(true);
 
@@ -70,7 +71,7 @@ class SidMethod : public Method {
     torch::Tensor xg;
     {
       torch::NoGradGuard guard;
-      xg = generateWith(*m_generator, torch::randn(m_shape.batchShape(b), opts), labels);
+      xg = generateWith(*m_generator, dist::randn(m_shape.batchShape(share), opts), labels);
     }
     auto fakeDenoise = [&](const torch::Tensor& x, const torch::Tensor& sigma) {
       return m_fake->denoise(x, sigma, labels);
@@ -78,11 +79,12 @@ class SidMethod : public Method {
     auto lossF = diffusion::edmLoss(fakeDenoise, xg, m_config.teacher.p_mean, m_config.teacher.p_std,
                                     m_config.teacher.sigma_data)
                      .mean();
-    const double lossFValue = lossF.item<double>();
+    const double lossFValue = dist::average(lossF.item<double>());
     if (!std::isfinite(lossFValue))
       throw Error("sid: fake-score loss is not finite; parameters left unchanged — lower sid.lr_f or sid.lr_g");
     m_optF->zero_grad();
     lossF.backward();
+    dist::averageGradients(m_fake->parameters());
     sanitiseGradients(m_fake->parameters());
     setLearningRate(*m_optF, c.lr_f);
     m_fakeUndo.capture(m_fake->parameters(), *m_optF);
@@ -100,19 +102,19 @@ class SidMethod : public Method {
   // 2. Generator step (fresh noise): sigma on the Karras curve for t ~ U[0, t_max], sigma in [0.002, 24.4].
   std::map<std::string, double> generatorStep(int64_t samplesBefore, const torch::Tensor& labels) {
     const auto& c = m_config.sid;
-    const int64_t b = m_config.batch;
+    const int64_t b = m_config.batch, share = dist::localBatch(b);
     auto opts = torch::TensorOptions().device(m_device);
-    auto z = torch::randn(m_shape.batchShape(b), opts);
+    auto z = dist::randn(m_shape.batchShape(share), opts);
     auto x = generateWith(*m_generator, z, labels);
     std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
-    view[0] = b;
+    view[0] = share;
     // EDM's Karras curve (sigma 0.002..80, rho 7), fixed: the sampler.* settings are for teacher previews and
     // must not move SiD's training noise levels.
     constexpr double kSigmaMin = 0.002, kSigmaMax = 80.0, kRho = 7.0;
     const double a = std::pow(kSigmaMax, 1.0 / kRho), bmin = std::pow(kSigmaMin, 1.0 / kRho);
-    auto t = torch::rand({b}, opts) * c.t_max;
+    auto t = dist::rand({share}, opts) * c.t_max;
     auto sigma = (a + (1 - t) * (bmin - a)).pow(kRho);
-    auto xt = x + sigma.reshape(view) * torch::randn_like(x);
+    auto xt = x + sigma.reshape(view) * dist::randnLike(x);
     // The teacher's and the fake score's parameters take no step here, but gradients flow through their inputs:
     // f_psi is frozen for this pass, so the backward pass computes no weight gradients for it (the teacher's
     // parameters are frozen for good). That is a third of f_psi's backward work (benchmarks/README.md).
@@ -121,11 +123,12 @@ class SidMethod : public Method {
     auto yFake = m_fake->denoise(xt, sigma, labels);
     auto perSample = sidGeneratorLoss(x, yReal, yFake, c.alpha);
     auto lossG = perSample.mean() * c.loss_scale;
-    const double lossGValue = lossG.item<double>();
+    const double lossGValue = dist::average(lossG.item<double>());
     if (!std::isfinite(lossGValue))
       throw Error("sid: generator loss is not finite; the iteration was undone — lower sid.lr_g or sid.lr_f");
     m_optG->zero_grad();
     lossG.backward();
+    dist::averageGradients(m_generator->parameters());
     sanitiseGradients(m_generator->parameters());
     setLearningRate(*m_optG, c.lr_g);
     m_optG->step();
@@ -235,7 +238,7 @@ class SidMethod : public Method {
  private:
   torch::Tensor randomLabels(int64_t b) {
     if (numClasses() <= 0) return {};
-    return torch::randint(numClasses(), {b}, torch::kLong).to(m_device);
+    return dist::randint(numClasses(), {b}, torch::kLong).to(m_device);
   }
 
   RunConfig m_config;

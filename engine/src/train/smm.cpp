@@ -5,6 +5,7 @@
 // batch; lazy R1 on the first) + one generator step.
 #include <cmath>
 
+#include "dist/dist.h"
 #include "nets/generator.h"
 #include "onestep/error.h"
 #include "train/checkpoint.h"
@@ -75,21 +76,20 @@ class SmmMethod : public Method {
   void scoreStep(int k, bool r1, double lrScale, torch::Tensor* labels, std::map<std::string, double>* out,
                  bool* stepped) {
     const auto& c = m_config.smm;
-    const int64_t b = m_config.batch;
+    const int64_t share = dist::localBatch(m_config.batch);
     auto opts = torch::TensorOptions().device(m_device);
-    auto gen = at::detail::getDefaultCPUGenerator();
-    auto y = m_data->sample(b, gen, labels).to(m_device);
+    auto y = dist::sampleShare(*m_data, m_config.batch, labels).to(m_device);
     *labels = m_classes > 0 && labels->defined() ? labels->to(m_device) : torch::Tensor();
     torch::Tensor fake;
     {
       torch::NoGradGuard guard;
-      fake = generator(*m_gen).generate(torch::randn({b, c.latent}, opts), *labels);
+      fake = generator(*m_gen).generate(dist::randn({share, c.latent}, opts), *labels);
     }
     auto [xReal, epsReal, levelReal] = noisy(y);
     auto lossReal = squaredError(score(xReal, levelReal, *labels), epsReal).mean();
     auto [xFake, epsFake, levelFake] = noisy(fake);
     (void)epsFake;
-    auto lossFake = squaredError(score(xFake, levelFake, *labels), torch::randn_like(fake)).mean();
+    auto lossFake = squaredError(score(xFake, levelFake, *labels), dist::randnLike(fake)).mean();
     auto lossS = lossReal + lossFake;
     double r1Value = 0;
     if (r1) {
@@ -102,9 +102,11 @@ class SmmMethod : public Method {
       auto penalty = grad.square().flatten(1).sum(1).mean();
       r1Value = penalty.item<double>();
       lossS = lossS + penalty * (c.r1_gamma / 2) * (c.r1_every * c.score_steps);
-      (*out)["r1"] = r1Value;
     }
-    const double realValue = lossReal.item<double>(), fakeValue = lossFake.item<double>();
+    const auto values = dist::average({lossReal.item<double>(), lossFake.item<double>(), r1Value});
+    const double realValue = values[0], fakeValue = values[1];
+    r1Value = values[2];
+    if (r1) (*out)["r1"] = r1Value;
     (*out)["loss_real"] = realValue;
     (*out)["loss_fake"] = fakeValue;
     if (!std::isfinite(realValue + fakeValue + r1Value))
@@ -114,6 +116,7 @@ class SmmMethod : public Method {
                   (c.score_steps > 1 ? " or smm.score_steps" : ""));
     m_optS->zero_grad();
     lossS.backward();
+    dist::averageGradients(m_score->parameters());
     sanitiseGradients(m_score->parameters());
     setLearningRate(*m_optS, c.lr_s * lrScale);
     if (!*stepped) m_scoreUndo.capture(m_score->parameters(), *m_optS);
@@ -126,15 +129,16 @@ class SmmMethod : public Method {
     const auto& c = m_config.smm;
     auto opts = torch::TensorOptions().device(m_device);
     for (auto& p : m_score->parameters()) p.set_requires_grad(false);
-    auto x = generator(*m_gen).generate(torch::randn({m_config.batch, c.latent}, opts), labels);
+    auto x = generator(*m_gen).generate(dist::randn({dist::localBatch(m_config.batch), c.latent}, opts), labels);
     auto [xNoisy, eps, level] = noisy(x);
     auto lossG = 0.5 * squaredError(score(xNoisy, level, labels), eps).mean();
     for (auto& p : m_score->parameters()) p.set_requires_grad(true);
-    const double value = lossG.item<double>();
+    const double value = dist::average(lossG.item<double>());
     if (!std::isfinite(value))
       throw Error("smm: generator loss is not finite; the iteration was undone — lower smm.lr_g or smm.lr_s");
     m_optG->zero_grad();
     lossG.backward();
+    dist::averageGradients(m_gen->parameters());
     sanitiseGradients(m_gen->parameters());
     setLearningRate(*m_optG, c.lr_g * lrScale);
     m_optG->step();
@@ -209,8 +213,8 @@ class SmmMethod : public Method {
   // x + sigma_t eps for a uniformly drawn level t per sample; returns (noisy x, eps, level index).
   std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> noisy(const torch::Tensor& x) {
     auto level =
-        torch::randint(m_config.smm.levels, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(m_device));
-    auto eps = torch::randn_like(x);
+        dist::randint(m_config.smm.levels, {x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(m_device));
+    auto eps = dist::randnLike(x);
     std::vector<int64_t> view(static_cast<std::size_t>(x.dim()), 1);
     view[0] = -1;
     return {x + m_sigmas.index_select(0, level).reshape(view) * eps, eps, level};

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "diffusion/edm.h"
+#include "dist/dist.h"
 #include "onestep/error.h"
 #include "train/checkpoint.h"
 #include "train/method.h"
@@ -27,9 +28,8 @@ class TeacherMethod : public Method {
   std::map<std::string, double> step(int64_t samplesBefore) override {
     if (!m_data) throw Error("teacher: no data source to train on");
     const auto& tc = m_config.teacher;
-    auto gen = at::detail::getDefaultCPUGenerator();
     torch::Tensor labels;
-    auto y = m_data->sample(m_config.batch, gen, &labels).to(m_device);
+    auto y = dist::sampleShare(*m_data, m_config.batch, &labels).to(m_device);
     if (labels.defined()) labels = labels.to(m_device);
     const bool cond = m_config.net.class_cond;
 
@@ -38,12 +38,13 @@ class TeacherMethod : public Method {
       return m_net->denoise(x, sigma, cond ? labels : torch::Tensor());
     };
     auto loss = diffusion::edmLoss(denoise, y, tc.p_mean, tc.p_std, tc.sigma_data).mean();
-    const double value = loss.item<double>();
+    const double value = dist::average(loss.item<double>());
     if (!std::isfinite(value))
       throw Error("teacher: loss is not finite (" + std::to_string(value) +
                   "); parameters left unchanged — lower teacher.lr or set teacher.grad_clip");
     m_optimizer->zero_grad();
     loss.backward();
+    dist::averageGradients(m_net->parameters());
     double gradNorm = 0;
     if (tc.grad_clip > 0) gradNorm = torch::nn::utils::clip_grad_norm_(m_net->parameters(), tc.grad_clip);
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/util.h"
+#include "dist/dist.h"
 #include "onestep/run.h"
 #include "train/checkpoint.h"
 
@@ -11,6 +12,8 @@ namespace onestep {
 
 TrainSummary train(Run& run, const TrainCallbacks& cb) {
   const RunConfig& c = run.config();
+  // In a data-parallel group every rank steps, and rank 0 alone logs, snapshots, evaluates and checkpoints.
+  const bool writer = dist::writer();
   TrainSummary summary;
   const double start = nowSec();
   int64_t lastSaved = run.iteration();
@@ -18,11 +21,12 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     if (cb.onMessage) cb.onMessage(m);
   };
   auto save = [&] {
+    if (!writer) return;
     summary.checkpoint = run.saveCheckpoint();
     lastSaved = run.iteration();
     message("checkpoint " + summary.checkpoint);
   };
-  if (run.iteration() == 0 && c.snapshot_every > 0) run.writeSnapshot();
+  if (writer && run.iteration() == 0 && c.snapshot_every > 0) run.writeSnapshot();
 
   // Evaluations: every eval_every iterations, or (auto) once training has run 9x the last evaluation's cost
   // (at least 30 s before the first, 10 s after) since the previous one, so they take at most ~10% of the time;
@@ -48,6 +52,7 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     return true;
   };
   auto evalDue = [&](int64_t it) {
+    if (!writer) return false;
     if (c.eval_every > 0) return it % c.eval_every == 0;
     return c.eval_every == -1 && trainedSinceEval >= std::max(lastEval < 0 ? 30.0 : 10.0, 9 * lastEvalCost);
   };
@@ -62,12 +67,12 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     rate = rate == 0 ? inst : 0.9 * rate + 0.1 * inst;  // smoothed iterations per second
     const int64_t it = run.iteration();
     summary.lastLosses = losses;
-    if (it % c.log_every == 0 || it == c.steps) {
+    if (writer && (it % c.log_every == 0 || it == c.steps)) {
       auto values = losses;
       values["it_per_s"] = rate;
       run.logMetrics(values);
     }
-    if (c.snapshot_every > 0 && it % c.snapshot_every == 0) run.writeSnapshot();
+    if (writer && c.snapshot_every > 0 && it % c.snapshot_every == 0) run.writeSnapshot();
     if (evalDue(it)) {
       if (!evaluate()) return false;
       lastTime = nowSec();  // the evaluation is not training time
@@ -77,19 +82,21 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
     return true;
   };
 
+  // A stop (asked, or an abandoned evaluation) takes effect at the top of an iteration, where the ranks of a
+  // group agree on it, so that all stop after the same iteration.
+  bool stopHere = false;
   while (run.iteration() < c.steps) {
-    if (cb.shouldStop && cb.shouldStop()) {
-      summary.stopped = true;
-      break;
-    }
     try {
-      if (!afterStep(run.step())) {
+      if (cb.shouldStop && cb.shouldStop()) stopHere = true;
+      if (dist::anyRank(stopHere)) {
         summary.stopped = true;
         break;
       }
+      if (!afterStep(run.step())) stopHere = true;
     } catch (const std::exception&) {
-      // A failed step changed nothing, and a failed snapshot, log line or evaluation came after a good one:
-      // keep what the run had reached (if that save fails too, the first error is the one reported), then report.
+      // A failed step changed nothing, and a failed snapshot, log line, evaluation or agreement of the group came
+      // after a good one: keep what the run had reached (if that save fails too, the first error is the one reported),
+      // then report.
       if (run.iteration() != lastSaved) {
         try {
           save();
@@ -99,19 +106,20 @@ TrainSummary train(Run& run, const TrainCallbacks& cb) {
       throw;
     }
   }
+  if (stopHere) summary.stopped = true;
   const bool finished = run.iteration() >= c.steps && !summary.stopped;
-  if (finished && lastEval != run.iteration() &&
+  if (writer && finished && lastEval != run.iteration() &&
       (c.eval_every > 0 || (c.eval_every == -1 && trainedSinceEval >= (lastEval < 0 ? 30.0 : 10.0)))) {
     if (run.iteration() != lastSaved) save();  // the final evaluation can fail or be abandoned: the run is kept
     if (!evaluate()) summary.stopped = true;
   }
-  if (run.iteration() != lastSaved || training::listCheckpoints(run.dir()).empty()) save();
-  const auto best = training::bestEvaluation(run.dir());
+  if (writer && (run.iteration() != lastSaved || training::listCheckpoints(run.dir()).empty())) save();
+  const auto best = writer ? training::bestEvaluation(run.dir()) : training::BestEvaluation{};
   summary.bestIteration = best.iteration;
   summary.bestMetric = best.metric;
   summary.bestValue = best.value;
   const std::string bestPath = best.iteration >= 0 ? training::checkpointPath(run.dir(), best.iteration) : "";
-  if (!bestPath.empty() && isFile(bestPath)) summary.bestCheckpoint = bestPath;
+  if (writer && !bestPath.empty() && isFile(bestPath)) summary.bestCheckpoint = bestPath;
   summary.iteration = run.iteration();
   summary.wallSec = nowSec() - start;
   return summary;
