@@ -6,6 +6,7 @@
 #include "field_view.h"
 #include "latent_view.h"
 #include "methods.h"
+#include "run_follower.h"
 #include "setup_panel.h"
 #include "shipped.h"
 
@@ -262,6 +263,12 @@ QWidget* MainWindow::createCentralArea() {
     if (m_running && m_views->currentIndex() > 0 && !m_worker->isPaused()) m_worker->requestCheckpoint();
   });
   m_followTimer->start();
+  // An opened run that another process writes: its curves, grid and newest checkpoint, as they come.
+  m_follower = new RunFollower(this);
+  connect(m_follower, &RunFollower::metricsChanged, this, [this] { m_curves->loadRun(m_follower->dir()); });
+  connect(m_follower, &RunFollower::snapshotsAdded, this,
+          [this](qint64 after) { m_samples->loadSnapshots(m_follower->dir(), after); });
+  connect(m_follower, &RunFollower::checkpointChanged, this, [this] { refreshViews(true); });
   return m_views;
 }
 
@@ -349,6 +356,13 @@ void MainWindow::startRun() {
 }
 
 void MainWindow::startRequest(const RunRequest& request) {
+  // Two writers of one run directory would tear it: a run another process trains (the CLI followed here) holds its
+  // directory's lock until that process ends.
+  if (request.resume && onestep::runInUse(request.dir.toStdString())) {
+    reportError(tr("'%1' is being written by another process: stop that run before resuming it here").arg(request.dir));
+    return;
+  }
+  m_follower->stop();
   m_curves->clear();
   m_samples->clear();
   m_lastElapsed = 0;
@@ -382,8 +396,9 @@ void MainWindow::openRunDirectory(const QString& dir) {
   m_samples->loadSnapshots(dir);
   m_resumeDir = dir;
   m_runDir = dir;
-  m_runStatusLabel->setText(tr("opened %1 · Start resumes it").arg(dir));
+  m_runStatusLabel->setText(tr("opened %1 · following it as it is written · Start resumes it").arg(dir));
   refreshViews(true);
+  m_follower->follow(dir);
 }
 
 void MainWindow::addOverlay(const QString& dir) {

@@ -40,6 +40,7 @@ class QMouseEvent;
 class QSpinBox;
 class QTableWidget;
 class QTimer;
+class RunFollower;
 
 // What the engine reports about itself, gathered once when the window is built.
 struct EngineInfo {
@@ -81,8 +82,10 @@ class MainWindow : public QMainWindow {
   QString aboutText() const;
 
  public slots:
-  void startRun();                            // from the setup panel (a new run in the run directory)
-  void openRunDirectory(const QString& dir);  // replays metrics.jsonl and resumes the run on Start
+  void startRun();  // from the setup panel (a new run in the run directory)
+  // Replays metrics.jsonl and the snapshots, then follows the directory: the curves, the grid and the model views
+  // update as another process (a CLI run) writes it. Start resumes it, unless that process is still writing.
+  void openRunDirectory(const QString& dir);
   void togglePause();
   void singleStep();
   void stopRun();
@@ -106,6 +109,7 @@ class MainWindow : public QMainWindow {
   LatentView* latentView() const { return m_latent; }
   FieldView* fieldView() const { return m_field; }
   ModelWorker* modelWorker() const { return m_modelWorker; }
+  RunFollower* follower() const { return m_follower; }
 
  signals:
   void runFinished(qint64 iteration, bool stopped);  // the worker's run ended (after the window updated)
@@ -147,7 +151,8 @@ class MainWindow : public QMainWindow {
   CompareView* m_compare = nullptr;
   LatentView* m_latent = nullptr;
   FieldView* m_field = nullptr;
-  QTimer* m_followTimer = nullptr;  // while a model view is shown during a run: a checkpoint every 2 s
+  QTimer* m_followTimer = nullptr;    // while a model view is shown during a run: a checkpoint every 2 s
+  RunFollower* m_follower = nullptr;  // an opened run directory that another process may be writing
   bool m_running = false;
   QString m_runDir;
   QString m_resumeDir;               // set by openRunDirectory: Start resumes it

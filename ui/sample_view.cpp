@@ -129,9 +129,10 @@ void SampleView::clear() {
   updateSlider();
 }
 
-int SampleView::loadSnapshots(const QString& runDir) {
+int SampleView::loadSnapshots(const QString& runDir, qint64 after) {
   int loaded = 0;
   for (const auto& snapshot : onestep::listSnapshots(runDir.toStdString())) {
+    if (snapshot.iteration <= after) continue;
     QImage image(QString::fromStdString(snapshot.path));
     if (image.isNull()) continue;
     insertFrame(snapshot.iteration, image);

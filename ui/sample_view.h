@@ -25,8 +25,9 @@ class SampleView : public QWidget {
   void addFrame(qint64 iteration, const QImage& image);
   // Forgets the history (a new run).
   void clear();
-  // Adds the run directory's snapshots (snapshots/iter-*.png) to the history; returns how many.
-  int loadSnapshots(const QString& runDir);
+  // Adds the run directory's snapshots (snapshots/iter-*.png) after iteration `after` to the history; returns how
+  // many.
+  int loadSnapshots(const QString& runDir, qint64 after = -1);
   // Shows the newest frame at or before `iteration` (the earliest one if none is); leaves live mode.
   // False when there is no frame.
   bool showIteration(qint64 iteration);

@@ -93,6 +93,12 @@ int main(int argc, char* argv[]) {
                                       QStringLiteral("name"), QStringLiteral("training"));
   parser.addOption(teacherOption);
   parser.addOption(viewOption);
+  const QCommandLineOption openOption(
+      QStringLiteral("open"),
+      QStringLiteral("Open run directory <dir> and follow it as another process writes it (a CLI or data-parallel "
+                     "run); Start resumes it once that run has stopped."),
+      QStringLiteral("dir"));
+  parser.addOption(openOption);
   const QCommandLineOption plotOption(QStringLiteral("plot"),
                                       QStringLiteral("Scripted mode: draw the FID curves of run <dir> (and of the run "
                                                      "directories that follow) against iterations and wall time "
@@ -172,6 +178,7 @@ int main(int argc, char* argv[]) {
       window.resize(MainWindow::kDefaultSize);  // reproducible images, whatever was saved
     }
     window.show();
+    if (parser.isSet(openOption)) window.openRunDirectory(parser.value(openOption));
     std::unique_ptr<QObject> demo;
     if (parser.isSet(soakOption)) {
       SoakOptions options;
