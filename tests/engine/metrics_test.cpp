@@ -13,6 +13,7 @@
 #include "onestep/error.h"
 #include "onestep/metrics.h"
 #include "onestep/run.h"
+#include "onestep/runtime.h"
 #include "test_util.h"
 
 namespace onestep {
@@ -116,6 +117,7 @@ TEST(StatsFile, RoundTripAndMalformedFilesNameTheProblem) {
 
 TEST(BuiltinFeatures, ShippedExtractorReachesTheAccuracyBar) {
   if (!haveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  setThreads(0);  // the 10 000 test images through the network: all cores, as the CLI runs it
   const double acc = builtinAccuracy(resourcePath("features/fashion-mnist-cnn.pt"), "fashion-mnist?split=test", "cpu");
   std::printf("built-in extractor test accuracy: %.4f\n", acc);
   EXPECT_GE(acc, 0.89);
@@ -123,6 +125,7 @@ TEST(BuiltinFeatures, ShippedExtractorReachesTheAccuracyBar) {
 
 TEST(BuiltinFeatures, ShippedStatisticsAreThoseOfTheTestSplit) {
   if (!haveFashionMnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  setThreads(0);
   auto shipped = loadStats(resourcePath("features/fashion-mnist-test-stats.npz"));
   auto images = drawData("fashion-mnist?split=test", 10000, 0);
   auto fresh = computeStats(extractFeatures(images, "builtin", "cpu"), "builtin");

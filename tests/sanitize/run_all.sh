@@ -2,7 +2,7 @@
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzz targets, in one clang build
 # (-DONESTEP_FUZZ=ON, which implies -DONESTEP_SANITIZE=ON; the studio is left out: Qt is not instrumented).
 #   tests/sanitize/run_all.sh [BUILD_DIR]          every engine, CLI and fuzz test (fuzz: 30 s each); 45 min of tests on 2 cores
-#   tests/sanitize/run_all.sh --ci [BUILD_DIR]     what CI runs (about 17 min on 2 cores): the engine's and the CLI's
+#   tests/sanitize/run_all.sh --ci [BUILD_DIR]     what CI runs (about 18 min on 2 cores): the engine's and the CLI's
 #                                                  unit tests but the long training ones, and the 30-second smoke run
 #                                                  of each fuzz target
 # Any sanitizer report fails the test it happens in (halt_on_error); leaks whose allocation passes through LibTorch,
