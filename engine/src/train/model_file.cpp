@@ -125,9 +125,8 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
       throw Error("TorchScript file '" + file + "': forward returned shape " + c10::str(y.sizes()) + " for input " +
                   c10::str(x.sizes()) + "; expected the input's shape");
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
     throw Error("TorchScript file '" + file + "': forward(x, sigma) fails on " + m.shape.text() + " input (" +
-                msg.substr(0, msg.find('\n')) + ")");
+                nets::torchMessage(e) + ")");
   }
   return m;
 }

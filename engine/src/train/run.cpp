@@ -14,6 +14,7 @@
 #include "dist/dist.h"
 #include "io/atomic_file.h"
 #include "io/samples.h"
+#include "nets/denoiser.h"
 #include "onestep/error.h"
 #include "onestep/methods.h"
 #include "onestep/metrics.h"
@@ -259,8 +260,7 @@ void RunImpl::restore(torch::serialize::InputArchive& archive, const training::C
     archive.read("state", state);
     method->load(state);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error(what + ": does not fit the run's network (" + msg.substr(0, msg.find('\n')) + ")");
+    throw Error(what + ": does not fit the run's network (" + nets::torchMessage(e) + ")");
   }
   training::restoreRng(archive, device);
   iteration = meta.iteration;
