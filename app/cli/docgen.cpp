@@ -176,7 +176,16 @@ std::string manPage(const std::vector<Command>& all, const ManPageOptions& optio
     << ".TP\n.B ONESTEP_MODELS_DIR\nThe folder of the shipped models and their list, models.json (default: "
        "share/onestep/models beside the installed executable).\n"
     << ".TP\n.B ONESTEP_RESOURCES\nThe folder of the built\\-in feature extractor, features/ (default: "
-       "share/onestep/resources beside the installed executable).\n";
+       "share/onestep/resources beside the installed executable).\n"
+    << ".TP\n.B RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT\nA data\\-parallel group "
+       "started elsewhere (torchrun's variables): this process's place in it and the rendezvous of rank 0. "
+       "\\-\\-nproc sets them for its own workers.\n"
+    << ".TP\n.B GLOO_SOCKET_IFNAME\nThe network interface of a group's connections across machines (default: "
+       "the one the hostname resolves to).\n"
+    << ".TP\n.B ONESTEP_DIST_TIMEOUT\nSeconds a collective of the group waits for the others before it fails "
+       "(default 1800).\n"
+    << ".TP\n.B ONESTEP_DIST_BUCKET_KB\nThe most kilobytes of gradients one all\\-reduce sends (default 25600; the "
+       "first bucket at most 1024): smaller buckets overlap more of the backward pass.\n";
   s << ".SH FILES\n"
     << ".TP\n.I /usr/share/onestep/models/models.json\nThe shipped models by name, with the figure each "
        "scored and the command that made it.\n"

@@ -27,7 +27,9 @@ assert 0 < abs(a).max() and d < 1e-5 * max(1, abs(a).max()), d"
 
 # 1. Teacher and SiD: 1 process against 2.
 expect_ok "teacher, 1 process" "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out t1
-expect_ok "teacher, --nproc 2" "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out t2 --nproc 2
+# Buckets of 4 KB: the gradients go in dozens of all-reduces started during the backward pass, in one order on both.
+expect_ok "teacher, --nproc 2, 4 KB buckets" env ONESTEP_DIST_BUCKET_KB=4 \
+  "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out t2 --nproc 2
 same "teacher: 2 processes train the 1-process model" t1 t2
 py "teacher: the 2-process run logs the 1-process losses" "
 import json
@@ -80,6 +82,8 @@ unset WORLD_SIZE MASTER_ADDR MASTER_PORT
 expect_error "batch 511 over 2 processes is refused" 1 "batch 511 does not split evenly over the 2 processes" \
   "$ONESTEP" train-teacher "${toy[@]}" --batch 511 --steps 5 --out odd --nproc 2
 [ ! -e odd/config.json ] && pass "the refused run wrote nothing" || fail "the refused run left odd/config.json"
+expect_error "a bucket size of 0 is refused" 1 "ONESTEP_DIST_BUCKET_KB='0': expected an integer" \
+  env ONESTEP_DIST_BUCKET_KB=0 "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out nobucket --nproc 2
 expect_error "--nproc 0 is a usage error" 2 "--nproc '0'" "$ONESTEP" train-teacher "${toy[@]}" --out zero --nproc 0
 
 # the PIDs of the workers of launcher $1 (its children)

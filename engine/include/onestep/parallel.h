@@ -1,7 +1,8 @@
 // Data-parallel training over PyTorch's c10d: a process joins a group of N (Gloo over TCP), then every training run
-// it opens splits each batch over the group, averages gradients after each backward pass, and lets rank 0 alone
+// it opens splits each batch over the group, averages gradients during each backward pass, and lets rank 0 alone
 // write the run directory (docs/architecture.md, "Data parallel").
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "onestep/error.h"
@@ -27,10 +28,14 @@ struct Environment {
   // A collective that waits longer fails (ONESTEP_DIST_TIMEOUT, seconds): long enough for rank 0's evaluations,
   // during which the others wait.
   double timeoutSec = 1800;
+  // The gradients' buckets (ONESTEP_DIST_BUCKET_KB, as DistributedDataParallel's bucket_cap_mb): each all-reduce
+  // sends up to this many bytes, the first bucket at most 1 MB. Smaller buckets overlap more of the backward pass
+  // and cost more latencies.
+  int64_t bucketBytes = 25 << 20;
 };
 
-// Reads the variables (and ONESTEP_DIST_TIMEOUT); worldSize 1 when WORLD_SIZE is unset. Throws Error naming a malformed
-// or missing variable.
+// Reads the variables (and ONESTEP_DIST_TIMEOUT, ONESTEP_DIST_BUCKET_KB); worldSize 1 when WORLD_SIZE is unset. Throws
+// Error naming a malformed or missing variable.
 Environment environmentFromVariables();
 
 // Joins the group: a TCPStore rendezvous at masterAddr:masterPort (rank 0 serves it), then a Gloo process group.

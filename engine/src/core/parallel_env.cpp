@@ -42,6 +42,7 @@ Environment environmentFromVariables() {
   if (const char* a = std::getenv("MASTER_ADDR"); a && *a) e.masterAddr = a;
   e.masterPort = intVariable("MASTER_PORT", 29500, 1, 65535);
   e.timeoutSec = intVariable("ONESTEP_DIST_TIMEOUT", 1800, 10, 7 * 24 * 3600);
+  e.bucketBytes = int64_t{intVariable("ONESTEP_DIST_BUCKET_KB", 25 << 10, 1, 1 << 20)} << 10;
   return e;
 }
 

@@ -41,9 +41,36 @@ torch::Tensor dropout(const torch::Tensor& share, double p, bool training);
 torch::Tensor sampleShare(data::DataSource& data, int64_t batch, torch::Tensor* labels, torch::Tensor* whole = nullptr,
                           torch::Tensor* wholeLabels = nullptr);
 
-// Averages the gradients of `parameters` over the ranks: flattened into buckets of up to 32 MB, one all-reduce
-// each. Parameters without a gradient are left out (the same ones on every rank: they all run the same graph).
-void averageGradients(const std::vector<torch::Tensor>& parameters);
+// A backward pass whose gradients come out averaged over the ranks, the all-reduces overlapped with the pass as in
+// PyTorch's DistributedDataParallel. The parameters are split into buckets in reverse order, the order the backward
+// pass reaches them: the first of up to 1 MB, so that sending starts early, the others of up to 25 MB
+// (ONESTEP_DIST_BUCKET_KB). A hook on
+// each parameter copies its gradient into its bucket as the pass produces it; a bucket whose gradients are all in
+// starts its all-reduce in Gloo's threads while the pass goes on. Buckets start in their fixed order on every rank,
+// whatever order their gradients arrive in, and a bucket with parameters that got no gradient in this pass (the
+// same ones on every rank: all run the same graph) starts when the pass ends. In one process backward() is
+// loss.backward() and nothing is hooked.
+class GradientSync {
+ public:
+  // kAfterBackward starts every bucket once the pass has ended (no overlap): benchmarks compare the two.
+  enum class Mode { kOverlapped, kAfterBackward };
+  // bucketBytes 0: the group's (ONESTEP_DIST_BUCKET_KB).
+  explicit GradientSync(const std::vector<torch::Tensor>& parameters, Mode mode = Mode::kOverlapped,
+                        int64_t bucketBytes = 0);
+  ~GradientSync();
+  GradientSync(const GradientSync&) = delete;
+  GradientSync& operator=(const GradientSync&) = delete;
+
+  // loss.backward(); then each parameter that got a gradient holds this pass's gradient averaged over the ranks.
+  // The gradients must be zero or undefined before (the optimiser's zero_grad()): they are replaced by the
+  // average, not added to. A peer that fails throws Error naming this rank.
+  void backward(const torch::Tensor& loss);
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> m_state;
+};
 // The mean of each value over the ranks (losses: every rank then logs and checks the same numbers).
 std::vector<double> average(std::vector<double> values);
 double average(double value);

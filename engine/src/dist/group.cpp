@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "core/util.h"
 #include "dist/dist.h"
@@ -100,39 +101,144 @@ namespace dist {
 int rank() { return parallel::rank(); }
 int worldSize() { return parallel::worldSize(); }
 
-void averageGradients(const std::vector<torch::Tensor>& parameters) {
-  if (!active()) return;
-  torch::NoGradGuard guard;
-  std::vector<torch::Tensor> grads;
-  for (const auto& p : parameters) {
-    // Every rank runs the same graph, so the same parameters have gradients everywhere.
-    if (p.requires_grad() && p.grad().defined()) grads.push_back(p.grad());
-  }
-  // Buckets of up to 32 MB of one dtype and device: few all-reduces, each large enough to use the links well.
-  constexpr int64_t kBucketBytes = 32 << 20;
-  const double scale = 1.0 / worldSize();
-  for (std::size_t begin = 0; begin < grads.size();) {
-    std::size_t end = begin;
-    int64_t bytes = 0;
-    while (end < grads.size() && grads[end].scalar_type() == grads[begin].scalar_type() &&
-           grads[end].device() == grads[begin].device() &&
-           (end == begin || bytes + grads[end].nbytes() <= static_cast<std::size_t>(kBucketBytes))) {
-      bytes += static_cast<int64_t>(grads[end].nbytes());
-      ++end;
-    }
-    std::vector<torch::Tensor> flat;
-    for (std::size_t i = begin; i < end; ++i) flat.push_back(grads[i].reshape({-1}));
-    // Gloo reduces host memory: a CUDA bucket goes through the CPU.
-    std::vector<at::Tensor> bucket{torch::cat(flat).to(torch::kCPU)};
-    allReduceSum(bucket, "gradient all-reduce");
-    auto summed = bucket[0].to(grads[begin].device()).mul_(scale);
+struct GradientSync::State {
+  struct Slot {
+    torch::Tensor parameter;
+    std::size_t bucket = 0;
     int64_t offset = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      const int64_t n = grads[i].numel();
-      grads[i].copy_(summed.narrow(0, offset, n).view_as(grads[i]));
-      offset += n;
+    bool arrived = false;  // its gradient of this pass is in the bucket
+  };
+  struct Bucket {
+    torch::Tensor flat;  // host memory: Gloo reduces there
+    std::vector<std::size_t> slots;
+    std::size_t missing = 0;
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  Mode mode = Mode::kOverlapped;
+  std::vector<Slot> slots;
+  std::vector<Bucket> buckets;
+  std::vector<unsigned> hooks;  // one per slot, to remove them with the sync
+  std::mutex mutex;             // hooks may run on the autograd engine's device threads
+  bool armed = false;
+  std::size_t next = 0;  // the next bucket to start: they start in order on every rank
+
+  void start(Bucket& b) {
+    std::vector<at::Tensor> tensors{b.flat};
+    try {
+      b.work = group().gloo->allreduce(tensors);
+    } catch (const std::exception& e) {
+      collectiveFailed("gradient all-reduce", e);
     }
-    begin = end;
+  }
+  void startReady() {
+    while (next < buckets.size() && buckets[next].missing == 0) start(buckets[next++]);
+  }
+  void arrive(std::size_t i, const torch::Tensor& grad) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!armed) return;  // a backward pass outside backward(): not this sync's
+    Slot& s = slots[i];
+    Bucket& b = buckets[s.bucket];
+    if (s.arrived || b.work)
+      throw Error("data parallel: a parameter received a second gradient after its bucket was sent");
+    torch::NoGradGuard guard;
+    b.flat.narrow(0, s.offset, grad.numel()).copy_(grad.reshape({-1}));
+    s.arrived = true;
+    --b.missing;
+    if (mode == Mode::kOverlapped) startReady();
+  }
+};
+
+GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Mode mode, int64_t bucketBytes) {
+  if (!active()) return;
+  m_state = std::make_shared<State>();
+  State& st = *m_state;
+  st.mode = mode;
+  // Reverse order: the backward pass reaches the last layers first. The first bucket small, so that sending starts
+  // while most of the pass is still ahead.
+  const int64_t bucketCap = bucketBytes > 0 ? bucketBytes : group().env.bucketBytes,
+                firstCap = std::min<int64_t>(bucketCap, 1 << 20);
+  std::vector<int64_t> filled;
+  std::vector<at::ScalarType> bucketTypes;
+  for (auto it = parameters.rbegin(); it != parameters.rend(); ++it) {
+    if (!it->requires_grad()) continue;  // frozen for good: never a gradient
+    const auto bytes = static_cast<int64_t>(it->nbytes());
+    const int64_t cap = st.buckets.size() <= 1 ? firstCap : bucketCap;
+    if (st.buckets.empty() || bucketTypes.back() != it->scalar_type() ||
+        (!st.buckets.back().slots.empty() && filled.back() + bytes > cap)) {
+      st.buckets.emplace_back();
+      filled.push_back(0);
+      bucketTypes.push_back(it->scalar_type());
+    }
+    State::Slot slot;
+    slot.parameter = *it;
+    slot.bucket = st.buckets.size() - 1;
+    slot.offset = filled.back() / static_cast<int64_t>(it->element_size());
+    st.buckets.back().slots.push_back(st.slots.size());
+    st.slots.push_back(slot);
+    filled.back() += bytes;
+  }
+  for (std::size_t k = 0; k < st.buckets.size(); ++k)
+    st.buckets[k].flat = torch::zeros({filled[k] / static_cast<int64_t>(c10::elementSize(bucketTypes[k]))},
+                                      torch::TensorOptions().dtype(bucketTypes[k]));
+  // The hooks hold the state weakly: the parameters outlive it in their module.
+  std::weak_ptr<State> weak = m_state;
+  for (std::size_t i = 0; i < st.slots.size(); ++i)
+    st.hooks.push_back(st.slots[i].parameter.register_hook([weak, i](const torch::Tensor& grad) {
+      if (auto state = weak.lock()) state->arrive(i, grad);
+    }));
+}
+
+GradientSync::~GradientSync() {
+  if (!m_state) return;
+  for (std::size_t i = 0; i < m_state->slots.size(); ++i) m_state->slots[i].parameter.remove_hook(m_state->hooks[i]);
+}
+
+void GradientSync::backward(const torch::Tensor& loss) {
+  if (!m_state) {
+    loss.backward();
+    return;
+  }
+  State& st = *m_state;
+  {
+    std::lock_guard<std::mutex> lock(st.mutex);
+    for (auto& s : st.slots) s.arrived = false;
+    for (auto& b : st.buckets) {
+      b.missing = b.slots.size();
+      b.work.reset();
+    }
+    st.next = 0;
+    st.armed = true;
+  }
+  try {
+    loss.backward();
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(st.mutex);
+    st.armed = false;
+    throw;
+  }
+  std::lock_guard<std::mutex> lock(st.mutex);
+  st.armed = false;
+  // What the pass did not fill goes now: a parameter without a gradient sends zeros (on every rank alike).
+  torch::NoGradGuard guard;
+  for (std::size_t k = st.next; k < st.buckets.size(); ++k) {
+    auto& b = st.buckets[k];
+    for (std::size_t i : b.slots) {
+      const auto& s = st.slots[i];
+      if (!s.arrived) b.flat.narrow(0, s.offset, s.parameter.numel()).zero_();
+    }
+    b.missing = 0;
+  }
+  st.startReady();
+  const double scale = 1.0 / worldSize();
+  for (auto& b : st.buckets) {
+    run("gradient all-reduce", b.work);
+    b.flat.mul_(scale);
+    for (std::size_t i : b.slots) {
+      const auto& s = st.slots[i];
+      if (!s.arrived) continue;
+      auto grad = s.parameter.grad();
+      grad.copy_(b.flat.narrow(0, s.offset, grad.numel()).view_as(grad));
+    }
   }
 }
 

@@ -40,6 +40,7 @@ class ConsistencyMethod : public Method {
     m_ema = m_model->clone();
     m_ema->setTraining(false);
     m_opt = std::make_unique<RAdam>(m_model->parameters(), config.ct.lr);
+    m_sync = std::make_unique<dist::GradientSync>(m_model->parameters());
   }
 
   int64_t batchSize() const override { return m_config.batch; }
@@ -109,8 +110,7 @@ class ConsistencyMethod : public Method {
     if (!std::isfinite(value))
       throw Error(m_config.method + ": loss is not finite; parameters left unchanged — lower ct.lr");
     m_opt->zeroGrad();
-    loss.backward();
-    dist::averageGradients(m_model->parameters());
+    m_sync->backward(loss);
     sanitiseGradients(m_model->parameters());
     m_opt->setLr(c.lr);
     m_opt->step();
@@ -208,6 +208,7 @@ class ConsistencyMethod : public Method {
   std::unique_ptr<nets::Denoiser> m_model;    // the consistency model f, tuned
   std::unique_ptr<nets::Denoiser> m_ema;      // EMA of f, used for sampling
   std::unique_ptr<RAdam> m_opt;
+  std::unique_ptr<dist::GradientSync> m_sync;
 };
 
 // ECT and SCT share the method; config.method tells them apart.

@@ -49,6 +49,8 @@ class SidMethod : public Method {
     m_ema->setTraining(false);
     m_optG = makeAdam(*m_generator, config.sid.lr_g);
     m_optF = makeAdam(*m_fake, config.sid.lr_f);
+    m_syncG = std::make_unique<dist::GradientSync>(m_generator->parameters());
+    m_syncF = std::make_unique<dist::GradientSync>(m_fake->parameters());
   }
 
   int64_t batchSize() const override { return m_config.batch; }
@@ -83,8 +85,7 @@ class SidMethod : public Method {
     if (!std::isfinite(lossFValue))
       throw Error("sid: fake-score loss is not finite; parameters left unchanged — lower sid.lr_f or sid.lr_g");
     m_optF->zero_grad();
-    lossF.backward();
-    dist::averageGradients(m_fake->parameters());
+    m_syncF->backward(lossF);
     sanitiseGradients(m_fake->parameters());
     setLearningRate(*m_optF, c.lr_f);
     m_fakeUndo.capture(m_fake->parameters(), *m_optF);
@@ -127,8 +128,7 @@ class SidMethod : public Method {
     if (!std::isfinite(lossGValue))
       throw Error("sid: generator loss is not finite; the iteration was undone — lower sid.lr_g or sid.lr_f");
     m_optG->zero_grad();
-    lossG.backward();
-    dist::averageGradients(m_generator->parameters());
+    m_syncG->backward(lossG);
     sanitiseGradients(m_generator->parameters());
     setLearningRate(*m_optG, c.lr_g);
     m_optG->step();
@@ -249,6 +249,7 @@ class SidMethod : public Method {
   std::unique_ptr<nets::Denoiser> m_fake;       // f_psi, the generator distribution's score
   std::unique_ptr<nets::Denoiser> m_ema;        // EMA of G, used for sampling
   std::unique_ptr<torch::optim::Adam> m_optG, m_optF;
+  std::unique_ptr<dist::GradientSync> m_syncG, m_syncF;
   UndoPoint m_fakeUndo;  // f_psi before this iteration's step
 };
 

@@ -36,6 +36,8 @@ class SmmMethod : public Method {
     m_sigmas = smmSigmas(c.levels, c.beta_min, c.beta_max).to(device);
     m_optG = makeAdam(*m_gen, c.lr_g);
     m_optS = makeAdam(*m_score, c.lr_s);
+    m_syncG = std::make_unique<dist::GradientSync>(m_gen->parameters());
+    m_syncS = std::make_unique<dist::GradientSync>(m_score->parameters());
   }
 
   int64_t batchSize() const override { return m_config.batch; }
@@ -115,8 +117,7 @@ class SmmMethod : public Method {
                   (*stepped ? "; the iteration was undone" : "; parameters left unchanged") + " — lower smm.lr_s" +
                   (c.score_steps > 1 ? " or smm.score_steps" : ""));
     m_optS->zero_grad();
-    lossS.backward();
-    dist::averageGradients(m_score->parameters());
+    m_syncS->backward(lossS);
     sanitiseGradients(m_score->parameters());
     setLearningRate(*m_optS, c.lr_s * lrScale);
     if (!*stepped) m_scoreUndo.capture(m_score->parameters(), *m_optS);
@@ -137,8 +138,7 @@ class SmmMethod : public Method {
     if (!std::isfinite(value))
       throw Error("smm: generator loss is not finite; the iteration was undone — lower smm.lr_g or smm.lr_s");
     m_optG->zero_grad();
-    lossG.backward();
-    dist::averageGradients(m_gen->parameters());
+    m_syncG->backward(lossG);
     sanitiseGradients(m_gen->parameters());
     setLearningRate(*m_optG, c.lr_g * lrScale);
     m_optG->step();
@@ -243,6 +243,7 @@ class SmmMethod : public Method {
   std::shared_ptr<torch::nn::Module> m_score;  // S, epsilon prediction on the noise levels
   torch::Tensor m_sigmas;                      // sigma_t of the T levels
   std::unique_ptr<torch::optim::Adam> m_optG, m_optS;
+  std::unique_ptr<dist::GradientSync> m_syncG, m_syncS;
   UndoPoint m_scoreUndo;  // S before this iteration's first score-net step
 };
 

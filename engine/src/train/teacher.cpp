@@ -21,6 +21,7 @@ class TeacherMethod : public Method {
     m_ema->setTraining(false);
     m_optimizer = std::make_unique<torch::optim::Adam>(
         m_net->parameters(), torch::optim::AdamOptions(config.teacher.lr).betas({0.9, 0.999}).eps(1e-8));
+    m_sync = std::make_unique<dist::GradientSync>(m_net->parameters());
   }
 
   int64_t batchSize() const override { return m_config.batch; }
@@ -43,8 +44,7 @@ class TeacherMethod : public Method {
       throw Error("teacher: loss is not finite (" + std::to_string(value) +
                   "); parameters left unchanged — lower teacher.lr or set teacher.grad_clip");
     m_optimizer->zero_grad();
-    loss.backward();
-    dist::averageGradients(m_net->parameters());
+    m_sync->backward(loss);
     double gradNorm = 0;
     if (tc.grad_clip > 0) gradNorm = torch::nn::utils::clip_grad_norm_(m_net->parameters(), tc.grad_clip);
 
@@ -122,6 +122,7 @@ class TeacherMethod : public Method {
   std::unique_ptr<nets::Denoiser> m_net;  // online network, trained
   std::unique_ptr<nets::Denoiser> m_ema;  // exponential moving average of m_net, used for sampling
   std::unique_ptr<torch::optim::Adam> m_optimizer;
+  std::unique_ptr<dist::GradientSync> m_sync;
 };
 
 }  // namespace
