@@ -13,9 +13,19 @@
 #include <mutex>
 #include <sstream>
 
+#include <c10/util/Exception.h>
+
 #include "onestep/error.h"
 
 namespace onestep {
+
+std::string firstLine(const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  std::string text = c10 ? c10->what_without_backtrace() : e.what();
+  const auto start = text.find_first_not_of(" \n");
+  text = start == std::string::npos ? std::string() : text.substr(start);
+  return text.substr(0, std::min(text.find('\n'), std::size_t{300}));
+}
 
 std::string readFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);

@@ -1,6 +1,7 @@
 // Small helpers shared inside the engine.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ bool isFile(const std::string& path);
 bool isDir(const std::string& path);
 // Lower-cased file extension with the dot (".png"), or "".
 std::string extensionOf(const std::string& path);
+// The first line of an exception's message, for an Error that names the input at fault: a c10::Error without its
+// C++ backtrace, another exception (the TorchScript parser's, Gloo's, a standard one) as it says it; at most 300
+// characters.
+std::string firstLine(const std::exception& e);
 // Splits on a separator, keeping empty fields.
 std::vector<std::string> split(const std::string& s, char sep);
 // Parses "1,2,2" into integers; throws Error naming `what`.

@@ -72,8 +72,7 @@ FeatureNet loadFeatureNet(const std::string& path, torch::Device device) {
   try {
     archive.load_from(path, torch::kCPU);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error(what + ": unreadable or truncated (" + msg.substr(0, msg.find('\n')) + ")");
+    throw Error(what + ": unreadable or truncated (" + firstLine(e) + ")");
   }
   c10::IValue v;
   if (!archive.try_read("format", v) || !v.isString() || v.toStringRef() != kFeatureFormat)
@@ -84,8 +83,7 @@ FeatureNet loadFeatureNet(const std::string& path, torch::Device device) {
     archive.read("net", weights);
     net->load(weights);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error(what + ": weights do not fit the built-in network (" + msg.substr(0, msg.find('\n')) + ")");
+    throw Error(what + ": weights do not fit the built-in network (" + firstLine(e) + ")");
   }
   net->eval();
   net->to(device);
@@ -200,9 +198,7 @@ Features extractFeatures(const SampleSet& samples, const std::string& extractorN
   try {
     net = torch::jit::load(file, device);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw Error("features '" + extractor + "': not a loadable TorchScript file (" + msg.substr(0, msg.find('\n')) +
-                ")");
+    throw Error("features '" + extractor + "': not a loadable TorchScript file (" + firstLine(e) + ")");
   }
   net.eval();
   torch::NoGradGuard guard;
@@ -215,9 +211,8 @@ Features extractFeatures(const SampleSet& samples, const std::string& extractorN
     try {
       out = net.get_method("forward")({x.to(device)}, {{"return_features", true}}).toTensor();
     } catch (const std::exception& e) {
-      std::string msg = e.what();
       throw Error("features '" + extractor + "': forward(images uint8 [N,3,H,W], return_features=True) failed (" +
-                  msg.substr(0, msg.find('\n')) + ")");
+                  firstLine(e) + ")");
     }
     if (out.dim() != 2 || out.size(0) != x.size(0))
       throw Error("features '" + extractor + "': expected features [N, D] from forward, got " +

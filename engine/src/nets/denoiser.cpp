@@ -202,14 +202,6 @@ std::unique_ptr<Denoiser> makeScriptedDenoiser(const torch::jit::Module& module,
   return std::make_unique<ScriptedDenoiser>(module, shape);
 }
 
-std::string torchMessage(const std::exception& e) {
-  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
-  std::string text = c10 ? c10->what_without_backtrace() : e.what();
-  const auto start = text.find_first_not_of(" \n");
-  text = start == std::string::npos ? std::string() : text.substr(start);
-  return text.substr(0, std::min(text.find('\n'), std::size_t{300}));
-}
-
 std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const std::vector<int64_t>& fallback) {
   if (!isFile(path)) throw Error("TorchScript file '" + path + "': not found");
   io::ZipReader(path, "TorchScript file '" + path + "'").verify();
@@ -217,7 +209,7 @@ std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const st
   try {
     module = torch::jit::load(path, torch::kCPU);
   } catch (const std::exception& e) {  // c10::Error, or the TorchScript parser's ErrorReport on damaged code
-    throw Error("TorchScript file '" + path + "': cannot be loaded (" + torchMessage(e) + ")");
+    throw Error("TorchScript file '" + path + "': cannot be loaded (" + firstLine(e) + ")");
   }
   if (!module.find_method("forward")) throw Error("TorchScript file '" + path + "': has no forward(x, sigma) method");
   auto nargs = module.get_method("forward").function().getSchema().arguments().size();

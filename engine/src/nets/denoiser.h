@@ -79,10 +79,6 @@ std::unique_ptr<Denoiser> loadScriptedDenoiser(const std::string& path, const st
 // Number of scalar parameters.
 int64_t parameterCount(Denoiser& d);
 
-// The first line of a LibTorch exception's message (c10::Error without its C++ backtrace, or another exception
-// such as the TorchScript parser's), for an Error that names the file at fault.
-std::string torchMessage(const std::exception& e);
-
 // EMA update: ema <- beta*ema + (1-beta)*online, over parameters (buffers copied).
 void emaUpdate(Denoiser& ema, Denoiser& online, double beta);
 

@@ -105,7 +105,7 @@ CheckpointMeta readCheckpoint(const std::string& path, torch::serialize::InputAr
   try {
     archive.load_from(path, torch::kCPU);
   } catch (const std::exception& e) {
-    throw Error("checkpoint '" + path + "': unreadable or truncated (" + nets::torchMessage(e) + ")");
+    throw Error("checkpoint '" + path + "': unreadable or truncated (" + firstLine(e) + ")");
   }
   return readMeta(archive, "checkpoint '" + path + "'");
 }
@@ -116,7 +116,7 @@ CheckpointMeta readCheckpointBytes(const std::string& bytes, const std::string& 
     std::istringstream in(bytes);
     archive.load_from(in, torch::kCPU);
   } catch (const std::exception& e) {
-    throw Error(what + ": unreadable (" + nets::torchMessage(e) + ")");
+    throw Error(what + ": unreadable (" + firstLine(e) + ")");
   }
   return readMeta(archive, what);
 }

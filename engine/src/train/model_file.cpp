@@ -103,7 +103,7 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
       archive.read("state", state);
       m.method->load(state);
     } catch (const std::exception& e) {
-      throw Error("checkpoint '" + file + "': state does not fit its config (" + nets::torchMessage(e) + ")");
+      throw Error("checkpoint '" + file + "': state does not fit its config (" + firstLine(e) + ")");
     }
     return m;
   }
@@ -126,7 +126,7 @@ LoadedModel loadModel(const std::string& given, torch::Device device, const std:
                   c10::str(x.sizes()) + "; expected the input's shape");
   } catch (const c10::Error& e) {
     throw Error("TorchScript file '" + file + "': forward(x, sigma) fails on " + m.shape.text() + " input (" +
-                nets::torchMessage(e) + ")");
+                firstLine(e) + ")");
   }
   return m;
 }

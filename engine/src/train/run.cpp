@@ -260,7 +260,7 @@ void RunImpl::restore(torch::serialize::InputArchive& archive, const training::C
     archive.read("state", state);
     method->load(state);
   } catch (const c10::Error& e) {
-    throw Error(what + ": does not fit the run's network (" + nets::torchMessage(e) + ")");
+    throw Error(what + ": does not fit the run's network (" + firstLine(e) + ")");
   }
   training::restoreRng(archive, device);
   iteration = meta.iteration;
