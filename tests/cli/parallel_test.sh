@@ -78,6 +78,32 @@ unset WORLD_SIZE MASTER_ADDR MASTER_PORT
 [ -z "$(ls -A other)" ] && pass "rank 1 wrote nothing" || fail "rank 1 wrote: $(ls -R other | head -5)"
 [ ! -s "$T/other.err" ] && pass "rank 1 printed nothing" || fail "rank 1 printed: $(head -3 "$T/other.err")"
 
+# 3b. As across machines: rendezvous at this machine's network address and connections on its interface by name
+#     (GLOO_SOCKET_IFNAME), not the loopback. Left out where the machine has no such address.
+addr=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.')
+ifname=$([ -n "$addr" ] && ip -o -4 addr show 2>/dev/null | awk -v a="$addr" '$4 ~ "^"a"/" {print $2; exit}')
+if [ -n "$addr" ] && [ -n "$ifname" ]; then
+  port=$($PY -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+  export WORLD_SIZE=2 MASTER_ADDR=$addr MASTER_PORT=$port GLOO_SOCKET_IFNAME=$ifname
+  RANK=1 "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out net1 2>"$T/net1.err" &
+  peer=$!
+  RANK=0 "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out net0 2>"$T/net0.err"
+  rc0=$?
+  wait $peer
+  rc1=$?
+  unset WORLD_SIZE MASTER_ADDR MASTER_PORT GLOO_SOCKET_IFNAME
+  [ "$rc0" = 0 ] && [ "$rc1" = 0 ] && pass "MASTER_ADDR=$addr, GLOO_SOCKET_IFNAME=$ifname: both ranks finish" ||
+    fail "over $ifname: ranks exited $rc0 and $rc1: $(cat "$T/net0.err" "$T/net1.err" | head -5)"
+  same "over $ifname, 2 processes train the 1-process model" t1 net0
+else
+  echo "skip the network-address group: no IPv4 address but the loopback"
+fi
+# A wrong interface name fails at once, before waiting for peers that will never come, and names the variable.
+start=$(date +%s)
+expect_error "GLOO_SOCKET_IFNAME of no interface: refused" 1 "GLOO_SOCKET_IFNAME='nosuch0': no network interface" \
+  env WORLD_SIZE=2 RANK=0 MASTER_PORT=29400 GLOO_SOCKET_IFNAME=nosuch0 "$ONESTEP" train-teacher "${toy[@]}" --out nosuch
+[ $(( $(date +%s) - start )) -le 20 ] && pass "... at once" || fail "a wrong GLOO_SOCKET_IFNAME took $(( $(date +%s) - start )) s"
+
 # 4. A batch that does not split: refused, and no run directory is left behind.
 expect_error "batch 511 over 2 processes is refused" 1 "batch 511 does not split evenly over the 2 processes" \
   "$ONESTEP" train-teacher "${toy[@]}" --batch 511 --steps 5 --out odd --nproc 2

@@ -32,8 +32,7 @@ Group& group() {
 
 // A failed collective (a peer gone, a timeout) as an Error that says which process saw it.
 [[noreturn]] void collectiveFailed(const char* what, const std::exception& e) {
-  std::string text = e.what();
-  text = text.substr(0, text.find('\n'));
+  const std::string text = firstLine(e);
   throw Error("data parallel: rank " + std::to_string(group().env.rank) + " of " +
               std::to_string(group().env.worldSize) + ": " + what +
               " failed (another process of the group stopped or cannot be reached): " + text);
@@ -67,6 +66,24 @@ void join(const Environment& env) {
   if (env.worldSize <= 1) return;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(env.timeoutSec * 1000));
   const std::string where = env.masterAddr + ":" + std::to_string(env.masterPort);
+  // The interface of the peers' connections: GLOO_SOCKET_IFNAME as in PyTorch, the loopback for a group on one
+  // machine, else the one this machine's hostname resolves to. Found before the rendezvous, so that a wrong name
+  // fails at once rather than after every peer has come.
+  std::shared_ptr<::gloo::transport::Device> device;
+  const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
+  const bool local = env.masterAddr == "localhost" || env.masterAddr.rfind("127.", 0) == 0;
+  try {
+    device = ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
+             : local           ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                               : c10d::ProcessGroupGloo::createDefaultDevice();
+  } catch (const std::exception& e) {
+    throw Error("data parallel: rank " + std::to_string(env.rank) + ": " +
+                (ifname && *ifname ? "GLOO_SOCKET_IFNAME='" + std::string(ifname) +
+                                         "': no network interface of that name with an address on this machine"
+                                   : std::string("no network interface for the group's connections (set "
+                                                 "GLOO_SOCKET_IFNAME)")) +
+                ": " + firstLine(e));
+  }
   try {
     c10d::TCPStoreOptions o;
     o.port = static_cast<std::uint16_t>(env.masterPort);
@@ -75,20 +92,12 @@ void join(const Environment& env) {
     o.timeout = timeout;
     g.store = c10::make_intrusive<c10d::TCPStore>(env.masterAddr, o);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    // The interface of the peers' connections: GLOO_SOCKET_IFNAME as in PyTorch, the loopback for a group on
-    // one machine, else the one this machine's hostname resolves to.
-    const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
-    const bool local = env.masterAddr == "localhost" || env.masterAddr.rfind("127.", 0) == 0;
-    options->devices.push_back(ifname && *ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
-                               : local           ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                                                 : c10d::ProcessGroupGloo::createDefaultDevice());
+    options->devices.push_back(device);
     g.gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(g.store, env.rank, env.worldSize, options);
   } catch (const std::exception& e) {
     g.store.reset();
-    std::string text = e.what();
     throw Error("data parallel: rank " + std::to_string(env.rank) + " could not join the group of " +
-                std::to_string(env.worldSize) + " at " + where +
-                " (MASTER_ADDR, MASTER_PORT): " + text.substr(0, text.find('\n')));
+                std::to_string(env.worldSize) + " at " + where + " (MASTER_ADDR, MASTER_PORT): " + firstLine(e));
   }
   g.env = env;
   setGroupIdentity(env);
