@@ -15,6 +15,7 @@
 #include <exception>
 #include <memory>
 
+#include "app_icon.h"
 #include "bench.h"
 #include "main_window.h"
 #include "scripted.h"
@@ -60,7 +61,7 @@ int main(int argc, char* argv[]) {
                                                QString::fromLatin1(qVersion())));
   // The installed desktop entry and icon (packaging/) are named by the application's id.
   QGuiApplication::setDesktopFileName(QStringLiteral(ONESTEP_APP_ID));
-  QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral(ONESTEP_APP_ID)));
+  QApplication::setWindowIcon(applicationIcon(QStringLiteral(ONESTEP_APP_ID)));
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("Watch diffusion models being distilled into one-step generators."));

@@ -17,6 +17,7 @@
 #include <QToolButton>
 #include <QtTest>
 
+#include "app_icon.h"
 #include "dummy_method.h"
 #include "export_dialog.h"
 #include "main_window.h"
@@ -29,6 +30,22 @@ class TestMainWindow : public QObject {
   void initTestCase() {
     // Keeps QSettings (saved geometry) away from the user's real configuration.
     QStandardPaths::setTestModeEnabled(true);
+  }
+
+  // The icon built into the program stands in where no icon theme has the studio's (a build tree, a bare
+  // desktop); a theme's icon, where there is one, comes first.
+  void theIconIsThereWithoutATheme() {
+    const QStringList themes = QIcon::themeSearchPaths();
+    QIcon::setThemeSearchPaths({});
+    const QIcon icon = applicationIcon(QStringLiteral("io.example.no-such-icon"));
+    QVERIFY(!icon.isNull());
+    const QImage image = icon.pixmap(48, 48).toImage();
+    QCOMPARE(image.size(), QSize(48, 48));
+    int opaque = 0;
+    for (int y = 0; y < image.height(); ++y)
+      for (int x = 0; x < image.width(); ++x) opaque += qAlpha(image.pixel(x, y)) > 0;
+    QVERIFY2(opaque > 48 * 48 / 4, "the built-in icon is drawn, not blank");
+    QIcon::setThemeSearchPaths(themes);
   }
 
   // Methods as data: a method registered in a test file is in the method combo (with the settings sections and
