@@ -103,6 +103,7 @@ int runTraining(const Args& a, const std::string& method) {
     if (group.worldSize > 1)
       throw UsageError(
           "--nproc starts a group of its own; in a group started elsewhere (WORLD_SIZE is set) leave it out");
+    if (n > 1 && !parallel::unavailable().empty()) throw Error(parallel::unavailable());
     if (n > 1) return launchWorkers(static_cast<int>(n));
   }
   if (group.worldSize > 1) parallel::join(group);

@@ -38,6 +38,10 @@ struct Environment {
 // Error naming a malformed or missing variable.
 Environment environmentFromVariables();
 
+// Why this build cannot join a group of several processes ("" where it can): a LibTorch without Gloo's headers at
+// build time leaves data parallel out (CMakeLists.txt, ONESTEP_DATA_PARALLEL).
+std::string unavailable();
+
 // Joins the group: a TCPStore rendezvous at masterAddr:masterPort (rank 0 serves it), then a Gloo process group.
 // A collective that waits longer than environment.timeoutSec, or whose peer has gone, throws Error. Call once per
 // process, before any run is opened; worldSize 1 joins nothing.
