@@ -120,7 +120,9 @@ struct GradientSync::State {
     bool arrived = false;  // its gradient of this pass is in the bucket
   };
   struct Bucket {
-    torch::Tensor flat;  // host memory: Gloo reduces there
+    // On the parameters' device: for CUDA, Gloo copies a bucket to the host and back on streams of its own, after
+    // the backward pass's copies into it (it waits on the current stream), so no hook waits for the GPU.
+    torch::Tensor flat;
     std::vector<std::size_t> slots;
     std::size_t missing = 0;
     c10::intrusive_ptr<c10d::Work> work;
@@ -169,16 +171,18 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Mode mo
   const int64_t bucketCap = bucketBytes > 0 ? bucketBytes : group().env.bucketBytes,
                 firstCap = std::min<int64_t>(bucketCap, 1 << 20);
   std::vector<int64_t> filled;
-  std::vector<at::ScalarType> bucketTypes;
+  std::vector<torch::TensorOptions> bucketOptions;  // a bucket holds one dtype on one device
   for (auto it = parameters.rbegin(); it != parameters.rend(); ++it) {
     if (!it->requires_grad()) continue;  // frozen for good: never a gradient
     const auto bytes = static_cast<int64_t>(it->nbytes());
     const int64_t cap = st.buckets.size() <= 1 ? firstCap : bucketCap;
-    if (st.buckets.empty() || bucketTypes.back() != it->scalar_type() ||
+    const auto type = torch::TensorOptions().dtype(it->scalar_type()).device(it->device());
+    if (st.buckets.empty() || bucketOptions.back().dtype() != type.dtype() ||
+        bucketOptions.back().device() != type.device() ||
         (!st.buckets.back().slots.empty() && filled.back() + bytes > cap)) {
       st.buckets.emplace_back();
       filled.push_back(0);
-      bucketTypes.push_back(it->scalar_type());
+      bucketOptions.push_back(type);
     }
     State::Slot slot;
     slot.parameter = *it;
@@ -189,8 +193,8 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Mode mo
     filled.back() += bytes;
   }
   for (std::size_t k = 0; k < st.buckets.size(); ++k)
-    st.buckets[k].flat = torch::zeros({filled[k] / static_cast<int64_t>(c10::elementSize(bucketTypes[k]))},
-                                      torch::TensorOptions().dtype(bucketTypes[k]));
+    st.buckets[k].flat =
+        torch::zeros({filled[k] / static_cast<int64_t>(bucketOptions[k].dtype().itemsize())}, bucketOptions[k]);
   // The hooks hold the state weakly: the parameters outlive it in their module.
   std::weak_ptr<State> weak = m_state;
   for (std::size_t i = 0; i < st.slots.size(); ++i)
