@@ -101,7 +101,7 @@ fi
 # A wrong interface name fails at once, before waiting for peers that will never come, and names the variable.
 start=$(date +%s)
 expect_error "GLOO_SOCKET_IFNAME of no interface: refused" 1 "GLOO_SOCKET_IFNAME='nosuch0': no network interface" \
-  env WORLD_SIZE=2 RANK=0 MASTER_PORT=29400 GLOO_SOCKET_IFNAME=nosuch0 "$ONESTEP" train-teacher "${toy[@]}" --out nosuch
+  env WORLD_SIZE=2 RANK=0 MASTER_PORT=29400 ONESTEP_DIST_TIMEOUT=10 GLOO_SOCKET_IFNAME=nosuch0 "$ONESTEP" train-teacher "${toy[@]}" --out nosuch
 [ $(( $(date +%s) - start )) -le 20 ] && pass "... at once" || fail "a wrong GLOO_SOCKET_IFNAME took $(( $(date +%s) - start )) s"
 
 # 4. A batch that does not split: refused, and no run directory is left behind.
