@@ -1,5 +1,6 @@
 // A small command-line parser for the onestep subcommands: --name VALUE, --name=VALUE, flags, positionals.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>

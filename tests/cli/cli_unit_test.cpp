@@ -33,9 +33,11 @@ Outcome runLine(const std::vector<std::string>& args) {
   return {status, out, ::testing::internal::GetCapturedStderr()};
 }
 
-const CommandSpec& specOf(const std::vector<Command>& all, const std::string& name) {
+// The name as a C string: GCC 14 takes a temporary std::string argument for what the returned reference may point
+// into (-Wdangling-reference).
+const CommandSpec& specOf(const std::vector<Command>& all, const char* name) {
   const Command* c = findCommand(all, name);
-  if (!c) throw std::runtime_error("no command " + name);
+  if (!c) throw std::runtime_error(std::string("no command ") + name);
   return c->spec;
 }
 
