@@ -42,8 +42,10 @@ int runCommandLine(const std::vector<std::string>& args) {
   if (args[0] == "version" || args[0] == "--version") {
     std::string devices;
     for (const auto& d : availableDevices()) devices += (devices.empty() ? "" : ", ") + d;
-    std::printf("onestep %s (LibTorch %s, device %s; devices: %s)\n", version().c_str(), torchVersion().c_str(),
-                resolveDevice("auto").c_str(), devices.c_str());
+    const std::string group = parallel::backends();
+    std::printf("onestep %s (LibTorch %s, device %s; devices: %s; data parallel: %s)\n", version().c_str(),
+                torchVersion().c_str(), resolveDevice("auto").c_str(), devices.c_str(),
+                group.empty() ? "none" : group.c_str());
     return 0;
   }
   setCommandLine(args);

@@ -103,7 +103,7 @@ int runTraining(const Args& a, const std::string& method) {
     if (group.worldSize > 1)
       throw UsageError(
           "--nproc starts a group of its own; in a group started elsewhere (WORLD_SIZE is set) leave it out");
-    if (n > 1 && !parallel::unavailable().empty()) throw Error(parallel::unavailable());
+    if (n > 1 && !parallel::unavailable(group).empty()) throw Error(parallel::unavailable(group));
     if (n > 1) return launchWorkers(static_cast<int>(n));
   }
   if (group.worldSize > 1) parallel::join(group);
@@ -116,7 +116,9 @@ int runTraining(const Args& a, const std::string& method) {
     if (resumed) std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << c.steps << "\n";
     std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device "
               << run->device() << " · " << threads() << " threads";
-    if (group.worldSize > 1) std::cerr << " × " << group.worldSize << " processes";
+    if (group.worldSize > 1)
+      std::cerr << " × " << group.worldSize << " processes (gradients over " << parallel::gradientBackend(run->device())
+                << ")";
     std::cerr << " → " << out << "\n";
   }
 

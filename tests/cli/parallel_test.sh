@@ -111,6 +111,22 @@ expect_error "batch 511 over 2 processes is refused" 1 "batch 511 does not split
 expect_error "a bucket size of 0 is refused" 1 "ONESTEP_DIST_BUCKET_KB='0': expected an integer" \
   env ONESTEP_DIST_BUCKET_KB=0 "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out nobucket --nproc 2
 expect_error "--nproc 0 is a usage error" 2 "--nproc '0'" "$ONESTEP" train-teacher "${toy[@]}" --out zero --nproc 0
+# The gradients' all-reduce: Gloo for a CPU run (said at the start); NCCL asked for where it cannot be is refused once,
+# before any worker starts or, in a build with NCCL, when rank 0 opens the run, and leaves no run directory.
+expect_ok "ONESTEP_DIST_BACKEND=gloo" env ONESTEP_DIST_BACKEND=gloo \
+  "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out gloo --nproc 2
+grep -q "× 2 processes (gradients over gloo)" "$T/err" && pass "... the start says the gradients go over Gloo" ||
+  fail "no 'gradients over gloo' in: $(head -c 300 "$T/err")"
+expect_error "ONESTEP_DIST_BACKEND of no backend is refused" 1 "ONESTEP_DIST_BACKEND='mpi': expected auto, gloo or nccl" \
+  env ONESTEP_DIST_BACKEND=mpi "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out mpi --nproc 2
+if "$ONESTEP" --version | grep -q "data parallel: gloo, nccl"; then
+  why="the run's device is the CPU, and NCCL all-reduces CUDA tensors only"
+else
+  why="this build has no NCCL"
+fi
+expect_error "ONESTEP_DIST_BACKEND=nccl for a CPU run is refused" 1 "ONESTEP_DIST_BACKEND=nccl: $why" \
+  env ONESTEP_DIST_BACKEND=nccl "$ONESTEP" train-teacher "${toy[@]}" --device cpu --steps 5 --out nccl --nproc 2
+[ ! -e nccl/config.json ] && pass "... and wrote no run" || fail "the refused NCCL run left nccl/config.json"
 
 # the PIDs of the workers of launcher $1 (its children)
 workers() { pgrep -P "$1"; }

@@ -32,15 +32,27 @@ struct Environment {
   // sends up to this many bytes, the first bucket at most 1 MB. Smaller buckets overlap more of the backward pass
   // and cost more latencies.
   int64_t bucketBytes = 25 << 20;
+  // What all-reduces the gradients (ONESTEP_DIST_BACKEND): kAuto is NCCL for a CUDA run where the build has it
+  // (CMakeLists.txt, ONESTEP_NCCL) and Gloo otherwise; kNccl refuses a build or a run that cannot. Losses, stop
+  // agreement and the start's broadcast always go over Gloo, on the host.
+  enum class Backend { kAuto, kGloo, kNccl };
+  Backend backend = Backend::kAuto;
 };
 
-// Reads the variables (and ONESTEP_DIST_TIMEOUT, ONESTEP_DIST_BUCKET_KB); worldSize 1 when WORLD_SIZE is unset. Throws
-// Error naming a malformed or missing variable.
+// Reads the variables (and ONESTEP_DIST_TIMEOUT, ONESTEP_DIST_BUCKET_KB, ONESTEP_DIST_BACKEND); worldSize 1 when
+// WORLD_SIZE is unset. Throws Error naming a malformed or missing variable.
 Environment environmentFromVariables();
 
-// Why this build cannot join a group of several processes ("" where it can): a LibTorch without Gloo's headers at
-// build time leaves data parallel out (CMakeLists.txt, ONESTEP_DATA_PARALLEL).
-std::string unavailable();
+// Why this build cannot join the group `environment` describes ("" where it can): a LibTorch without Gloo's headers
+// at build time leaves data parallel out (CMakeLists.txt, ONESTEP_DATA_PARALLEL), and one without NCCL cannot take
+// ONESTEP_DIST_BACKEND=nccl (ONESTEP_NCCL).
+std::string unavailable(const Environment& environment);
+// The all-reduces this build has, for onestep --version: "gloo", "gloo, nccl", or "" (one process only).
+std::string backends();
+
+// The all-reduce that a run on `device` ("cpu", "cuda", "cuda:1") averages its gradients with in this process's
+// group: "gloo" or "nccl" ("" outside a group). Throws Error where ONESTEP_DIST_BACKEND asks for what cannot be.
+std::string gradientBackend(const std::string& device);
 
 // Joins the group: a TCPStore rendezvous at masterAddr:masterPort (rank 0 serves it), then a Gloo process group.
 // A collective that waits longer than environment.timeoutSec, or whose peer has gone, throws Error. Call once per

@@ -1,6 +1,7 @@
 // Where this process stands in a data-parallel group (onestep/parallel.h): torchrun's variables, and the identity
 // that dist/group.cpp's join() records here, so that core (threads, config checks) needs nothing from dist.
 #include <cstdlib>
+#include <string>
 
 #include "core/util.h"
 #include "onestep/error.h"
@@ -33,6 +34,18 @@ namespace parallel {
 
 Environment environmentFromVariables() {
   Environment e;
+  // The settings of a group are read outside one too: the launcher (--nproc) checks them once, before its workers.
+  e.timeoutSec = intVariable("ONESTEP_DIST_TIMEOUT", 1800, 10, 7 * 24 * 3600);
+  e.bucketBytes = int64_t{intVariable("ONESTEP_DIST_BUCKET_KB", 25 << 10, 1, 1 << 20)} << 10;
+  if (const char* b = std::getenv("ONESTEP_DIST_BACKEND"); b && *b) {
+    const std::string v = b;
+    if (v == "gloo")
+      e.backend = parallel::Environment::Backend::kGloo;
+    else if (v == "nccl")
+      e.backend = parallel::Environment::Backend::kNccl;
+    else if (v != "auto")
+      throw Error("environment variable ONESTEP_DIST_BACKEND='" + v + "': expected auto, gloo or nccl");
+  }
   e.worldSize = intVariable("WORLD_SIZE", 1, 1, 65536);
   if (e.worldSize == 1) return e;
   if (!std::getenv("RANK")) throw Error("environment variable RANK: not set, but WORLD_SIZE is");
@@ -41,8 +54,6 @@ Environment environmentFromVariables() {
   e.localRank = intVariable("LOCAL_RANK", e.rank % e.localWorldSize, 0, e.localWorldSize - 1);
   if (const char* a = std::getenv("MASTER_ADDR"); a && *a) e.masterAddr = a;
   e.masterPort = intVariable("MASTER_PORT", 29500, 1, 65535);
-  e.timeoutSec = intVariable("ONESTEP_DIST_TIMEOUT", 1800, 10, 7 * 24 * 3600);
-  e.bucketBytes = int64_t{intVariable("ONESTEP_DIST_BUCKET_KB", 25 << 10, 1, 1 << 20)} << 10;
   return e;
 }
 

@@ -1,9 +1,15 @@
-// The process group (onestep/parallel.h) and the collectives of dist.h, on c10d's TCPStore and ProcessGroupGloo.
-// Compiled without the engine's precompiled header: c10d's Gloo declarations need USE_C10D_GLOO and USE_DISTRIBUTED
+// The process group (onestep/parallel.h) and the collectives of dist.h, on c10d's TCPStore and ProcessGroupGloo, and
+// ProcessGroupNCCL for CUDA gradients where the build has it (ONESTEP_NCCL). Compiled without the engine's
+// precompiled header: c10d's declarations need USE_C10D_GLOO, USE_C10D_NCCL and USE_DISTRIBUTED
 // (engine/CMakeLists.txt), which the header was not built with.
 #include <torch/torch.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef ONESTEP_NCCL
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +30,9 @@ struct Group {
   parallel::Environment env;
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#ifdef ONESTEP_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // made for the first CUDA gradients (ncclGroup)
+#endif
 };
 Group& group() {
   static Group g;
@@ -46,6 +55,49 @@ void run(const char* what, const c10::intrusive_ptr<c10d::Work>& work) {
   }
 }
 
+#ifdef ONESTEP_NCCL
+constexpr bool kHaveNccl = true;
+#else
+constexpr bool kHaveNccl = false;
+#endif
+constexpr const char* kNoNccl =
+    "ONESTEP_DIST_BACKEND=nccl: this build has no NCCL (its LibTorch has no CUDA, or nccl.h was not found when it was "
+    "configured: ONESTEP_NCCL); set it to gloo or auto";
+
+// Whether gradients on a CUDA (or the CPU) device go over NCCL. Throws where ONESTEP_DIST_BACKEND asks for NCCL and
+// it cannot be.
+bool overNccl(bool cuda) {
+  using Backend = parallel::Environment::Backend;
+  const Backend b = group().env.backend;
+  if (b == Backend::kNccl && !kHaveNccl) throw Error(kNoNccl);
+  if (b == Backend::kNccl && !cuda)
+    throw Error(
+        "ONESTEP_DIST_BACKEND=nccl: the run's device is the CPU, and NCCL all-reduces CUDA tensors only (set it to "
+        "gloo or auto)");
+  return cuda && kHaveNccl && b != Backend::kGloo;
+}
+
+#ifdef ONESTEP_NCCL
+// The NCCL group, made on the first use: on the same store as Gloo's (its keys under "nccl/"), with the group's
+// timeout for its watchdog. Its communicator forms at the first all-reduce, which every rank reaches in the same
+// order (the first bucket of the first pass).
+c10d::ProcessGroupNCCL& ncclGroup(const torch::Device& device) {
+  Group& g = group();
+  if (g.nccl) return *g.nccl;
+  try {
+    // This rank's GPU as the current device, so that nothing of NCCL's or CUDA's lands on GPU 0 for every rank.
+    if (device.has_index()) c10::cuda::set_device(device.index());
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = std::chrono::milliseconds(static_cast<int64_t>(g.env.timeoutSec * 1000));
+    g.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", g.store),
+                                                         g.env.rank, g.env.worldSize, options);
+  } catch (const std::exception& e) {
+    collectiveFailed("NCCL's set-up", e);
+  }
+  return *g.nccl;
+}
+#endif
+
 void allReduceSum(std::vector<at::Tensor>& tensors, const char* what) {
   try {
     run(what, group().gloo->allreduce(tensors));
@@ -60,12 +112,22 @@ void allReduceSum(std::vector<at::Tensor>& tensors, const char* what) {
 
 namespace parallel {
 
-std::string unavailable() { return ""; }
+std::string unavailable(const Environment& env) {
+  return env.backend == Environment::Backend::kNccl && !kHaveNccl ? kNoNccl : "";
+}
+
+std::string backends() { return kHaveNccl ? "gloo, nccl" : "gloo"; }
+
+std::string gradientBackend(const std::string& device) {
+  if (!dist::active()) return "";
+  return overNccl(device.rfind("cuda", 0) == 0) ? "nccl" : "gloo";
+}
 
 void join(const Environment& env) {
   Group& g = group();
   if (g.gloo) throw Error("data parallel: this process has already joined a group");
   if (env.worldSize <= 1) return;
+  if (const std::string why = unavailable(env); !why.empty()) throw Error(why);
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(env.timeoutSec * 1000));
   const std::string where = env.masterAddr + ":" + std::to_string(env.masterPort);
   // The interface of the peers' connections: GLOO_SOCKET_IFNAME as in PyTorch, the loopback for a group on one
@@ -120,9 +182,11 @@ struct GradientSync::State {
     bool arrived = false;  // its gradient of this pass is in the bucket
   };
   struct Bucket {
-    // On the parameters' device: for CUDA, Gloo copies a bucket to the host and back on streams of its own, after
-    // the backward pass's copies into it (it waits on the current stream), so no hook waits for the GPU.
+    // On the parameters' device. NCCL all-reduces a CUDA bucket on a stream of its own that waits for the pass's
+    // copies into it; over Gloo (ONESTEP_DIST_BACKEND=gloo, or a build without NCCL) Gloo copies it to the host and
+    // back on its own streams. Either way no hook waits for the GPU.
     torch::Tensor flat;
+    bool nccl = false;
     std::vector<std::size_t> slots;
     std::size_t missing = 0;
     c10::intrusive_ptr<c10d::Work> work;
@@ -138,6 +202,12 @@ struct GradientSync::State {
   void start(Bucket& b) {
     std::vector<at::Tensor> tensors{b.flat};
     try {
+#ifdef ONESTEP_NCCL
+      if (b.nccl) {
+        b.work = group().nccl->allreduce(tensors);
+        return;
+      }
+#endif
       b.work = group().gloo->allreduce(tensors);
     } catch (const std::exception& e) {
       collectiveFailed("gradient all-reduce", e);
@@ -192,9 +262,14 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Mode mo
     st.slots.push_back(slot);
     filled.back() += bytes;
   }
-  for (std::size_t k = 0; k < st.buckets.size(); ++k)
-    st.buckets[k].flat =
-        torch::zeros({filled[k] / static_cast<int64_t>(bucketOptions[k].dtype().itemsize())}, bucketOptions[k]);
+  for (std::size_t k = 0; k < st.buckets.size(); ++k) {
+    auto& b = st.buckets[k];
+    b.flat = torch::zeros({filled[k] / static_cast<int64_t>(bucketOptions[k].dtype().itemsize())}, bucketOptions[k]);
+    b.nccl = overNccl(b.flat.is_cuda());
+#ifdef ONESTEP_NCCL
+    if (b.nccl) ncclGroup(b.flat.device());
+#endif
+  }
   // The hooks hold the state weakly: the parameters outlive it in their module.
   std::weak_ptr<State> weak = m_state;
   for (std::size_t i = 0; i < st.slots.size(); ++i)

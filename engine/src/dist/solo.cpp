@@ -9,14 +9,17 @@ namespace onestep {
 
 namespace parallel {
 
-std::string unavailable() {
+std::string unavailable(const Environment&) {
   return "data parallel: this build has none: it was configured without Gloo's headers (ONESTEP_DATA_PARALLEL "
          "OFF); install Debian's libgloo-dev or point ONESTEP_GLOO_INCLUDE at them, and build again";
 }
 
 void join(const Environment& env) {
-  if (env.worldSize > 1) throw Error(unavailable() + " (WORLD_SIZE=" + std::to_string(env.worldSize) + ")");
+  if (env.worldSize > 1) throw Error(unavailable(env) + " (WORLD_SIZE=" + std::to_string(env.worldSize) + ")");
 }
+
+std::string gradientBackend(const std::string&) { return ""; }
+std::string backends() { return ""; }
 
 }  // namespace parallel
 
