@@ -107,6 +107,9 @@ int runTraining(const Args& a, const std::string& method) {
     if (n > 1) return launchWorkers(static_cast<int>(n));
   }
   if (group.worldSize > 1) parallel::join(group);
+  struct LeaveGroup {
+    ~LeaveGroup() { parallel::leave(); }
+  } leaveGroup;  // however the run ends
   const bool lead = parallel::rank() == 0;
   installInterruptHandler();
   bool resumed = false;
@@ -115,7 +118,7 @@ int runTraining(const Args& a, const std::string& method) {
   if (lead) {
     if (resumed) std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << c.steps << "\n";
     std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device "
-              << run->device() << " · " << threads() << " threads";
+              << run->device() << " · " << threads() << (threads() == 1 ? " thread" : " threads");
     if (group.worldSize > 1)
       std::cerr << " × " << group.worldSize << " processes (gradients over " << parallel::gradientBackend(run->device())
                 << ")";

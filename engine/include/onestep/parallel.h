@@ -59,6 +59,10 @@ std::string gradientBackend(const std::string& device);
 // process, before any run is opened; worldSize 1 joins nothing.
 void join(const Environment& environment);
 
+// Ends this process's part in the group once its work is done or has failed (PyTorch's destroy_process_group): NCCL's
+// communicators are shut down, so that none is left to LibTorch's exit. Outside a group, or without NCCL, nothing.
+void leave();
+
 // This process's rank and the group's size (0 and 1 outside a group).
 int rank();
 int worldSize();

@@ -3,6 +3,7 @@
 // precompiled header: c10d's declarations need USE_C10D_GLOO, USE_C10D_NCCL and USE_DISTRIBUTED
 // (engine/CMakeLists.txt), which the header was not built with.
 #include <torch/torch.h>
+#include <torch/version.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef ONESTEP_NCCL
@@ -17,6 +18,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <type_traits>
+#include <utility>
 
 #include "core/util.h"
 #include "dist/dist.h"
@@ -64,17 +67,26 @@ constexpr const char* kNoNccl =
     "ONESTEP_DIST_BACKEND=nccl: this build has no NCCL (its LibTorch has no CUDA, or nccl.h was not found when it was "
     "configured: ONESTEP_NCCL); set it to gloo or auto";
 
-// Whether gradients on a CUDA (or the CPU) device go over NCCL. Throws where ONESTEP_DIST_BACKEND asks for NCCL and
-// it cannot be.
+// Whether gradients on a CUDA (or the CPU) device go over NCCL. NCCL wants a GPU of its own for each process: where
+// this machine's processes of the group share GPUs (--nproc 2 on one GPU), auto takes Gloo. Throws where
+// ONESTEP_DIST_BACKEND asks for NCCL and it cannot be.
 bool overNccl(bool cuda) {
   using Backend = parallel::Environment::Backend;
-  const Backend b = group().env.backend;
+  const parallel::Environment& env = group().env;
+  const Backend b = env.backend;
   if (b == Backend::kNccl && !kHaveNccl) throw Error(kNoNccl);
   if (b == Backend::kNccl && !cuda)
     throw Error(
         "ONESTEP_DIST_BACKEND=nccl: the run's device is the CPU, and NCCL all-reduces CUDA tensors only (set it to "
         "gloo or auto)");
-  return cuda && kHaveNccl && b != Backend::kGloo;
+  if (!cuda || !kHaveNccl || b == Backend::kGloo) return false;
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  if (env.localWorldSize <= gpus) return true;
+  if (b == Backend::kNccl)
+    throw Error("ONESTEP_DIST_BACKEND=nccl: NCCL needs a GPU of its own for each process, and this machine runs " +
+                std::to_string(env.localWorldSize) + " processes of the group on " + std::to_string(gpus) +
+                " GPU(s) (set it to gloo or auto, or start fewer processes)");
+  return false;
 }
 
 #ifdef ONESTEP_NCCL
@@ -97,6 +109,27 @@ c10d::ProcessGroupNCCL& ncclGroup(const torch::Device& device) {
   return *g.nccl;
 }
 #endif
+
+// TCPStoreOptions::useLibUV where this LibTorch has it (2.2 on; LibTorch 1.13 has one server only).
+template <typename Options, typename = void>
+struct HasLibUv : std::false_type {};
+template <typename Options>
+struct HasLibUv<Options, std::void_t<decltype(std::declval<Options&>().useLibUV)>> : std::true_type {};
+
+// The rendezvous store. LibTorch 2.4 on asks for its libuv server by default, which a LibTorch built without libuv
+// (Debian's 2.6) refuses: then the classic server, as PyTorch's USE_LIBUV=0 would take.
+template <typename Options>
+c10::intrusive_ptr<c10d::Store> openStore(const std::string& host, Options options) {
+  if constexpr (HasLibUv<Options>::value) {
+    try {
+      return c10::make_intrusive<c10d::TCPStore>(host, options);
+    } catch (const std::exception& e) {
+      if (!options.useLibUV || std::string(e.what()).find("libuv") == std::string::npos) throw;
+      options.useLibUV = false;
+    }
+  }
+  return c10::make_intrusive<c10d::TCPStore>(host, options);
+}
 
 void allReduceSum(std::vector<at::Tensor>& tensors, const char* what) {
   try {
@@ -154,7 +187,7 @@ void join(const Environment& env) {
     o.isServer = env.rank == 0;
     o.numWorkers = static_cast<std::size_t>(env.worldSize);
     o.timeout = timeout;
-    g.store = c10::make_intrusive<c10d::TCPStore>(env.masterAddr, o);
+    g.store = openStore(env.masterAddr, o);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     options->devices.push_back(device);
     g.gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(g.store, env.rank, env.worldSize, options);
@@ -165,6 +198,21 @@ void join(const Environment& env) {
   }
   g.env = env;
   setGroupIdentity(env);
+}
+
+void leave() {
+#ifdef ONESTEP_NCCL
+  Group& g = group();
+  if (!g.nccl) return;
+#if TORCH_VERSION_MAJOR >= 2
+  // Without it LibTorch 2 warns at exit that the process group was not destroyed.
+  try {
+    g.nccl->shutdown();
+  } catch (const std::exception&) {  // a group that has failed: its communicators go with the process
+  }
+#endif
+  g.nccl.reset();
+#endif
 }
 
 }  // namespace parallel
