@@ -1,7 +1,8 @@
 // The cost of the gradient all-reduce of data parallel (engine/src/dist): dist::GradientSync over gradients of 1 to
-// 256 MB, and how much of it the overlap with the backward pass hides, timed on rank 0. Run by
+// 256 MB, and how much of it the overlap with the backward pass hides, timed on rank 0, on the CPU or (argument
+// "cuda") each rank's GPU, over the all-reduce the run would take (NCCL or Gloo: ONESTEP_DIST_BACKEND). Run by
 // benchmarks/parallel_scale.sh (which starts the ranks), or by hand:
-//   WORLD_SIZE=2 RANK=0 MASTER_PORT=29511 build/benchmarks/bench_allreduce & WORLD_SIZE=2 RANK=1 MASTER_PORT=29511 ...
+//   WORLD_SIZE=2 RANK=0 MASTER_PORT=29511 build/benchmarks/bench_allreduce [cuda] & WORLD_SIZE=2 RANK=1 ...
 #include <torch/torch.h>
 
 #include <chrono>
@@ -18,29 +19,40 @@ namespace {
 
 using namespace onestep;
 
+torch::Device g_device = torch::kCPU;
+
+// Everything queued on the device done (the GPU's work is asynchronous).
+void settle() {
+  if (g_device.is_cuda()) torch::cuda::synchronize(g_device.index());
+}
+
 // Milliseconds per call of f, after one call to warm up (connections, buffers).
 double timeMs(int reps, const std::function<void()>& f) {
   f();
+  settle();
   const auto start = std::chrono::steady_clock::now();
   for (int r = 0; r < reps; ++r) f();
+  settle();
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / reps;
 }
 
 void bySize(int n) {
   if (parallel::rank() == 0)
-    std::printf("all-reduce of gradients over %d processes (Gloo, TCP)\n%10s %10s %12s %14s\n", n, "MB", "ms",
-                "algbw GB/s", "busbw GB/s");
+    std::printf("all-reduce of gradients over %d processes (%s, %s)\n%10s %10s %12s %14s\n", n,
+                parallel::gradientBackend(g_device.str()).c_str(), g_device.str().c_str(), "MB", "ms", "algbw GB/s",
+                "busbw GB/s");
   for (int64_t mb : {1, 4, 16, 32, 64, 128, 256}) {
     // Gradients the size of one network: tensors of 1 MB, as a UNet's layers are. The loss makes every gradient
     // rank + 1, so the average is known.
     std::vector<torch::Tensor> params;
-    for (int64_t i = 0; i < mb; ++i) params.push_back(torch::zeros({262144}, torch::requires_grad()));
+    for (int64_t i = 0; i < mb; ++i)
+      params.push_back(torch::zeros({262144}, torch::TensorOptions(g_device).requires_grad(true)));
     dist::GradientSync sync(params, dist::GradientSync::Mode::kAfterBackward);
     const double rankValue = parallel::rank() + 1;
     auto pass = [&] {
       for (auto& p : params)
         if (p.grad().defined()) p.mutable_grad().zero_();
-      torch::Tensor loss = torch::zeros({});
+      torch::Tensor loss = torch::zeros({}, g_device);
       for (const auto& p : params) loss = loss + p.sum() * rankValue;
       sync.backward(loss);
     };
@@ -66,7 +78,8 @@ void overlap() {
     net->push_back(torch::nn::Linear(1024, 1024));
     net->push_back(torch::nn::ReLU());
   }
-  auto x = torch::randn({256, 1024});
+  net->to(g_device);
+  auto x = torch::randn({256, 1024}, g_device);
   auto params = net->parameters();
   auto step = [&](dist::GradientSync* sync) {
     net->zero_grad();
@@ -97,11 +110,22 @@ void overlap() {
 
 }  // namespace
 
-int main() {
-  const auto env = parallel::environmentFromVariables();
-  parallel::join(env);
-  setThreads(0);
-  bySize(parallel::worldSize());
-  overlap();
+int main(int argc, char** argv) {
+  try {
+    const auto env = parallel::environmentFromVariables();
+    parallel::join(env);
+    setThreads(0);
+    // One GPU per process where there are several, as a training run picks it (LOCAL_RANK).
+    std::string device = resolveDevice(argc > 1 ? argv[1] : "cpu");
+    if (device == "cuda")
+      device += ":" + std::to_string(parallel::localRank() % static_cast<int>(torch::cuda::device_count()));
+    g_device = torch::Device(device);
+    bySize(parallel::worldSize());
+    overlap();
+    parallel::leave();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_allreduce: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }
