@@ -2,7 +2,9 @@
 # Data parallel (--nproc, torchrun's variables): a run in 2 processes trains the model the run in 1 process trains
 # (a teacher, SiD, SMM with R1, ECT, SCT and a teacher with dropout, within float rounding), resumes with another number of processes, lets rank 0 alone write,
 # refuses a batch that does not split, stops all workers on Ctrl-C with a checkpoint, and fails promptly and cleanly
-# when a worker dies; a second process cannot train a run that one is training.
+# when a worker dies; a second process cannot train a run that one is training. A group also forms over the
+# machine's network address and between two network namespaces, and ONESTEP_DIST_BACKEND picks Gloo or refuses
+# NCCL where it cannot be.
 # Usage: parallel_test.sh PATH/TO/onestep
 set -uo pipefail
 ONESTEP=$(realpath "${1:?usage: parallel_test.sh PATH/TO/onestep}")
@@ -97,6 +99,41 @@ if [ -n "$addr" ] && [ -n "$ifname" ]; then
   same "over $ifname, 2 processes train the 1-process model" t1 net0
 else
   echo "skip the network-address group: no IPv4 address but the loopback"
+fi
+
+# 3c. Two machines, as near as one machine comes: each rank in a network namespace of its own (its own interfaces,
+#     addresses and loopback), the two joined by a virtual Ethernet link with 1 ms of delay each way, so that rank 1
+#     reaches rank 0's rendezvous and Gloo only over that link, by rank 0's address, on an interface named otherwise
+#     than its own. Left out where namespaces cannot be made (not root, or no iproute2).
+ns0=onestep-$$-0 ns1=onestep-$$-1 if0=osa$$ if1=osb$$
+if command -v ip >/dev/null && ip netns add $ns0 2>/dev/null && ip netns add $ns1 2>/dev/null &&
+  ip link add $if0 netns $ns0 type veth peer name $if1 netns $ns1 2>/dev/null; then
+  ip -n $ns0 addr add 10.87.0.1/24 dev $if0 && ip -n $ns1 addr add 10.87.0.2/24 dev $if1 &&
+    ip -n $ns0 link set $if0 up && ip -n $ns1 link set $if1 up && ip -n $ns0 link set lo up && ip -n $ns1 link set lo up
+  delay=""
+  ip netns exec $ns0 tc qdisc add dev $if0 root netem delay 1ms 2>/dev/null &&
+    ip netns exec $ns1 tc qdisc add dev $if1 root netem delay 1ms 2>/dev/null && delay=", 1 ms apart"
+  mkdir -p ns1dir
+  export WORLD_SIZE=2 MASTER_ADDR=10.87.0.1 MASTER_PORT=29500 ONESTEP_DIST_TIMEOUT=60
+  (cd ns1dir && ip netns exec $ns1 env RANK=1 GLOO_SOCKET_IFNAME=$if1 \
+    "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out run 2>"$T/ns1.err") &
+  peer=$!
+  ip netns exec $ns0 env RANK=0 GLOO_SOCKET_IFNAME=$if0 "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out ns0 \
+    2>"$T/ns0.err"
+  rc0=$?
+  wait $peer
+  rc1=$?
+  unset WORLD_SIZE MASTER_ADDR MASTER_PORT ONESTEP_DIST_TIMEOUT
+  ip netns del $ns0
+  ip netns del $ns1
+  [ "$rc0" = 0 ] && [ "$rc1" = 0 ] && pass "two network namespaces$delay: both ranks finish" ||
+    fail "two network namespaces: ranks exited $rc0 and $rc1: $(cat "$T/ns0.err" "$T/ns1.err" | head -5)"
+  same "two network namespaces: 2 processes train the 1-process model" t1 ns0
+  [ -z "$(ls -A ns1dir)" ] && pass "... and rank 1 wrote nothing" || fail "rank 1 wrote: $(ls -R ns1dir | head -5)"
+else
+  ip netns del $ns0 2>/dev/null
+  ip netns del $ns1 2>/dev/null
+  echo "skip the group over two network namespaces: they cannot be made here"
 fi
 # A wrong interface name fails at once, before waiting for peers that will never come, and names the variable.
 start=$(date +%s)
