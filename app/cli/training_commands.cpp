@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "cli_common.h"
@@ -108,8 +109,8 @@ int runTraining(const Args& a, const std::string& method) {
   }
   if (group.worldSize > 1) parallel::join(group);
   struct LeaveGroup {
-    ~LeaveGroup() { parallel::leave(); }
-  } leaveGroup;  // however the run ends
+    ~LeaveGroup() { parallel::leave(std::uncaught_exceptions() > 0); }
+  } leaveGroup;  // however the run ends: a failure leaves at once
   const bool lead = parallel::rank() == 0;
   installInterruptHandler();
   bool resumed = false;

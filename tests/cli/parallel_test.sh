@@ -106,10 +106,13 @@ fi
 #     reaches rank 0's rendezvous and Gloo only over that link, by rank 0's address, on an interface named otherwise
 #     than its own. Left out where namespaces cannot be made (not root, or no iproute2).
 ns0=onestep-$$-0 ns1=onestep-$$-1 if0=osa$$ if1=osb$$
+drop_namespaces() { ip netns del $ns0 2>/dev/null; ip netns del $ns1 2>/dev/null; }
+trap 'drop_namespaces; rm -rf "$T"' EXIT  # none left behind, however the test ends
 if command -v ip >/dev/null && ip netns add $ns0 2>/dev/null && ip netns add $ns1 2>/dev/null &&
-  ip link add $if0 netns $ns0 type veth peer name $if1 netns $ns1 2>/dev/null; then
+  ip link add $if0 netns $ns0 type veth peer name $if1 netns $ns1 2>/dev/null &&
   ip -n $ns0 addr add 10.87.0.1/24 dev $if0 && ip -n $ns1 addr add 10.87.0.2/24 dev $if1 &&
-    ip -n $ns0 link set $if0 up && ip -n $ns1 link set $if1 up && ip -n $ns0 link set lo up && ip -n $ns1 link set lo up
+  ip -n $ns0 link set $if0 up && ip -n $ns1 link set $if1 up && ip -n $ns0 link set lo up &&
+  ip -n $ns1 link set lo up; then
   delay=""
   ip netns exec $ns0 tc qdisc add dev $if0 root netem delay 1ms 2>/dev/null &&
     ip netns exec $ns1 tc qdisc add dev $if1 root netem delay 1ms 2>/dev/null && delay=", 1 ms apart"
@@ -124,17 +127,16 @@ if command -v ip >/dev/null && ip netns add $ns0 2>/dev/null && ip netns add $ns
   wait $peer
   rc1=$?
   unset WORLD_SIZE MASTER_ADDR MASTER_PORT ONESTEP_DIST_TIMEOUT
-  ip netns del $ns0
-  ip netns del $ns1
+  drop_namespaces
   [ "$rc0" = 0 ] && [ "$rc1" = 0 ] && pass "two network namespaces$delay: both ranks finish" ||
     fail "two network namespaces: ranks exited $rc0 and $rc1: $(cat "$T/ns0.err" "$T/ns1.err" | head -5)"
   same "two network namespaces: 2 processes train the 1-process model" t1 ns0
   [ -z "$(ls -A ns1dir)" ] && pass "... and rank 1 wrote nothing" || fail "rank 1 wrote: $(ls -R ns1dir | head -5)"
 else
-  ip netns del $ns0 2>/dev/null
-  ip netns del $ns1 2>/dev/null
+  drop_namespaces
   echo "skip the group over two network namespaces: they cannot be made here"
 fi
+trap 'rm -rf "$T"' EXIT
 # A wrong interface name fails at once, before waiting for peers that will never come, and names the variable.
 start=$(date +%s)
 expect_error "GLOO_SOCKET_IFNAME of no interface: refused" 1 "GLOO_SOCKET_IFNAME='nosuch0': no network interface" \

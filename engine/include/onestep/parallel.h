@@ -50,8 +50,9 @@ std::string unavailable(const Environment& environment);
 // The all-reduces this build has, for onestep --version: "gloo", "gloo, nccl", or "" (one process only).
 std::string backends();
 
-// The all-reduce that a run on `device` ("cpu", "cuda", "cuda:1") averages its gradients with in this process's
-// group: "gloo" or "nccl" ("" outside a group). Throws Error where ONESTEP_DIST_BACKEND asks for what cannot be.
+// The all-reduce that a run on `device` ("cpu", "cuda:1": LibTorch's name) averages its gradients with in this
+// process's group: "gloo" or "nccl" ("" outside a group). Throws Error where ONESTEP_DIST_BACKEND asks for what cannot
+// be.
 std::string gradientBackend(const std::string& device);
 
 // Joins the group: a TCPStore rendezvous at masterAddr:masterPort (rank 0 serves it), then a Gloo process group.
@@ -59,9 +60,10 @@ std::string gradientBackend(const std::string& device);
 // process, before any run is opened; worldSize 1 joins nothing.
 void join(const Environment& environment);
 
-// Ends this process's part in the group once its work is done or has failed (PyTorch's destroy_process_group): NCCL's
-// communicators are shut down, so that none is left to LibTorch's exit. Outside a group, or without NCCL, nothing.
-void leave();
+// Ends this process's part in the group once its work is done (PyTorch's destroy_process_group) or has failed: NCCL's
+// communicators are shut down, after the work every rank has queued or, when `failed`, at once, so that none is left
+// to LibTorch's exit. Outside a group, or without NCCL, nothing.
+void leave(bool failed = false);
 
 // This process's rank and the group's size (0 and 1 outside a group).
 int rank();

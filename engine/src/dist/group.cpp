@@ -42,9 +42,36 @@ Group& group() {
   return g;
 }
 
+// ProcessGroupNCCL::shutdown and abort: LibTorch 2.2 on.
+#if defined(ONESTEP_NCCL) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2))
+#define ONESTEP_NCCL_SHUTDOWN 1
+#endif
+
+// Ends the NCCL group: cleanly once every rank is done, else at once (a peer gone), which also releases the GPU
+// stream that an all-reduce with the lost peer holds, so that this rank can still write its checkpoint.
+void endNccl(bool clean) {
+#ifdef ONESTEP_NCCL
+  Group& g = group();
+  if (!g.nccl) return;
+#ifdef ONESTEP_NCCL_SHUTDOWN
+  try {
+    if (clean)
+      g.nccl->shutdown();
+    else
+      g.nccl->abort();
+  } catch (const std::exception&) {  // the group has failed already: its communicators go with the process
+  }
+#endif
+  g.nccl.reset();
+#else
+  (void)clean;
+#endif
+}
+
 // A failed collective (a peer gone, a timeout) as an Error that says which process saw it.
 [[noreturn]] void collectiveFailed(const char* what, const std::exception& e) {
   const std::string text = firstLine(e);
+  endNccl(false);
   throw Error("data parallel: rank " + std::to_string(group().env.rank) + " of " +
               std::to_string(group().env.worldSize) + ": " + what +
               " failed (another process of the group stopped or cannot be reached): " + text);
@@ -67,26 +94,23 @@ constexpr const char* kNoNccl =
     "ONESTEP_DIST_BACKEND=nccl: this build has no NCCL (its LibTorch has no CUDA, or nccl.h was not found when it was "
     "configured: ONESTEP_NCCL); set it to gloo or auto";
 
-// Whether gradients on a CUDA (or the CPU) device go over NCCL. NCCL wants a GPU of its own for each process: where
-// this machine's processes of the group share GPUs (--nproc 2 on one GPU), auto takes Gloo. Throws where
-// ONESTEP_DIST_BACKEND asks for NCCL and it cannot be.
-bool overNccl(bool cuda) {
+// Whether gradients on `device` go over NCCL. NCCL wants a GPU of its own for each process, so auto takes it only
+// where each of this machine's processes (LOCAL_WORLD_SIZE) is on the GPU its LOCAL_RANK picks: not for --nproc 2 on
+// one GPU, nor for a device named with its index (cuda:1), which every process would share. An explicit nccl is
+// taken as asked, except on the CPU. Throws where ONESTEP_DIST_BACKEND asks for NCCL and it cannot be.
+bool overNccl(const torch::Device& device) {
   using Backend = parallel::Environment::Backend;
   const parallel::Environment& env = group().env;
   const Backend b = env.backend;
   if (b == Backend::kNccl && !kHaveNccl) throw Error(kNoNccl);
-  if (b == Backend::kNccl && !cuda)
+  if (b == Backend::kNccl && !device.is_cuda())
     throw Error(
         "ONESTEP_DIST_BACKEND=nccl: the run's device is the CPU, and NCCL all-reduces CUDA tensors only (set it to "
         "gloo or auto)");
-  if (!cuda || !kHaveNccl || b == Backend::kGloo) return false;
+  if (!device.is_cuda() || !kHaveNccl || b == Backend::kGloo) return false;
+  if (b == Backend::kNccl) return true;
   const auto gpus = static_cast<int>(torch::cuda::device_count());
-  if (env.localWorldSize <= gpus) return true;
-  if (b == Backend::kNccl)
-    throw Error("ONESTEP_DIST_BACKEND=nccl: NCCL needs a GPU of its own for each process, and this machine runs " +
-                std::to_string(env.localWorldSize) + " processes of the group on " + std::to_string(gpus) +
-                " GPU(s) (set it to gloo or auto, or start fewer processes)");
-  return false;
+  return env.localWorldSize <= gpus && (!device.has_index() || device.index() == env.localRank % gpus);
 }
 
 #ifdef ONESTEP_NCCL
@@ -104,7 +128,8 @@ c10d::ProcessGroupNCCL& ncclGroup(const torch::Device& device) {
     g.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", g.store),
                                                          g.env.rank, g.env.worldSize, options);
   } catch (const std::exception& e) {
-    collectiveFailed("NCCL's set-up", e);
+    throw Error("data parallel: rank " + std::to_string(g.env.rank) + ": NCCL could not start on " + device.str() +
+                " (ONESTEP_DIST_BACKEND=gloo takes Gloo instead): " + firstLine(e));
   }
   return *g.nccl;
 }
@@ -153,7 +178,7 @@ std::string backends() { return kHaveNccl ? "gloo, nccl" : "gloo"; }
 
 std::string gradientBackend(const std::string& device) {
   if (!dist::active()) return "";
-  return overNccl(device.rfind("cuda", 0) == 0) ? "nccl" : "gloo";
+  return overNccl(torch::Device(device)) ? "nccl" : "gloo";
 }
 
 void join(const Environment& env) {
@@ -200,20 +225,7 @@ void join(const Environment& env) {
   setGroupIdentity(env);
 }
 
-void leave() {
-#ifdef ONESTEP_NCCL
-  Group& g = group();
-  if (!g.nccl) return;
-#if TORCH_VERSION_MAJOR >= 2
-  // Without it LibTorch 2 warns at exit that the process group was not destroyed.
-  try {
-    g.nccl->shutdown();
-  } catch (const std::exception&) {  // a group that has failed: its communicators go with the process
-  }
-#endif
-  g.nccl.reset();
-#endif
-}
+void leave(bool failed) { endNccl(!failed); }
 
 }  // namespace parallel
 
@@ -252,13 +264,19 @@ struct GradientSync::State {
     try {
 #ifdef ONESTEP_NCCL
       if (b.nccl) {
-        b.work = group().nccl->allreduce(tensors);
+        auto& nccl = group().nccl;  // gone once a collective has failed (endNccl)
+        if (!nccl) throw Error("data parallel: NCCL's communicators were ended by an earlier failure");
+        b.work = nccl->allreduce(tensors);
         return;
       }
 #endif
       b.work = group().gloo->allreduce(tensors);
     } catch (const std::exception& e) {
-      collectiveFailed("gradient all-reduce", e);
+      // NCCL's first all-reduce also forms its communicator, which fails where two processes share a GPU.
+      collectiveFailed(b.nccl
+                           ? "gradient all-reduce over NCCL (two processes on one GPU need ONESTEP_DIST_BACKEND=gloo)"
+                           : "gradient all-reduce",
+                       e);
     }
   }
   void startReady() {
@@ -313,7 +331,7 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Mode mo
   for (std::size_t k = 0; k < st.buckets.size(); ++k) {
     auto& b = st.buckets[k];
     b.flat = torch::zeros({filled[k] / static_cast<int64_t>(bucketOptions[k].dtype().itemsize())}, bucketOptions[k]);
-    b.nccl = overNccl(b.flat.is_cuda());
+    b.nccl = overNccl(b.flat.device());
 #ifdef ONESTEP_NCCL
     if (b.nccl) ncclGroup(b.flat.device());
 #endif

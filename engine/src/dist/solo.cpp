@@ -20,7 +20,7 @@ void join(const Environment& env) {
 
 std::string gradientBackend(const std::string&) { return ""; }
 std::string backends() { return ""; }
-void leave() {}
+void leave(bool) {}
 
 }  // namespace parallel
 
