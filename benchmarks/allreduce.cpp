@@ -115,11 +115,7 @@ int main(int argc, char** argv) {
     const auto env = parallel::environmentFromVariables();
     parallel::join(env);
     setThreads(0);
-    // One GPU per process where there are several, as a training run picks it (LOCAL_RANK).
-    std::string device = resolveDevice(argc > 1 ? argv[1] : "cpu");
-    if (device == "cuda")
-      device += ":" + std::to_string(parallel::localRank() % static_cast<int>(torch::cuda::device_count()));
-    g_device = torch::Device(device);
+    g_device = torch::Device(dist::rankDevice(resolveDevice(argc > 1 ? argv[1] : "cpu")));
     bySize(parallel::worldSize());
     overlap();
     parallel::leave();

@@ -21,6 +21,10 @@ int worldSize();  // 1 outside a group
 inline bool active() { return worldSize() > 1; }
 inline bool writer() { return rank() == 0; }  // the one rank that writes the run directory
 
+// The device of this rank for a resolved device name: in a group on a machine with several GPUs, plain "cuda" is
+// the GPU that LOCAL_RANK picks (as torchrun's users expect); any other name is kept.
+std::string rankDevice(const std::string& resolved);
+
 // This rank's share of a batch of `batch` samples (a multiple of worldSize: validateConfig checks it).
 int64_t localBatch(int64_t batch);
 // This rank's rows of a tensor whose first dimension is the whole batch.

@@ -1,5 +1,6 @@
 // A training step's share of the batch (dist.h): whole-batch draws, this rank's rows.
 #include "dist/dist.h"
+#include "onestep/parallel.h"
 
 namespace onestep::dist {
 namespace {
@@ -10,6 +11,11 @@ std::vector<int64_t> wholeShape(std::vector<int64_t> shape) {
 }
 
 }  // namespace
+
+std::string rankDevice(const std::string& resolved) {
+  if (resolved != "cuda" || !active()) return resolved;
+  return "cuda:" + std::to_string(parallel::localRank() % static_cast<int>(torch::cuda::device_count()));
+}
 
 int64_t localBatch(int64_t batch) { return batch / worldSize(); }
 

@@ -54,11 +54,7 @@ void checkUnchangeable(const RunConfig& before, const RunConfig& after, bool liv
 
 void RunImpl::build() {
   setThreads(config.threads);
-  std::string deviceName = resolveDevice(config.device);
-  // Data parallel on a machine with several GPUs: one per process, by LOCAL_RANK (as torchrun's users expect).
-  if (deviceName == "cuda" && dist::active())
-    deviceName = "cuda:" + std::to_string(parallel::localRank() % static_cast<int>(torch::cuda::device_count()));
-  device = torch::Device(deviceName);
+  device = torch::Device(dist::rankDevice(resolveDevice(config.device)));
   data = data::openData(config.data);
   auto dataShape = training::shapeOf(data->info());
   if (shapeKnown && !(shape == dataShape))
