@@ -37,9 +37,10 @@ double timeMs(int reps, const std::function<void()>& f) {
 }
 
 void bySize(int n) {
+  const parallel::Placement placement = parallel::placement(g_device.str());  // every rank
   if (parallel::rank() == 0)
-    std::printf("all-reduce of gradients over %d processes (%s, %s)\n%10s %10s %12s %14s\n", n,
-                parallel::gradientBackend(g_device.str()).c_str(), g_device.str().c_str(), "MB", "ms", "algbw GB/s",
+    std::printf("all-reduce of gradients over %d processes on %d machine(s) (%s, %s)\n%10s %10s %12s %14s\n", n,
+                placement.machines, placement.gradients.c_str(), g_device.str().c_str(), "MB", "ms", "algbw GB/s",
                 "busbw GB/s");
   for (int64_t mb : {1, 4, 16, 32, 64, 128, 256}) {
     // Gradients the size of one network: tensors of 1 MB, as a UNet's layers are. The loss makes every gradient

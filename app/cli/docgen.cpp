@@ -187,8 +187,9 @@ std::string manPage(const std::vector<Command>& all, const ManPageOptions& optio
     << ".TP\n.B ONESTEP_DIST_BUCKET_KB\nThe most kilobytes of gradients one all\\-reduce sends (default 25600; the "
        "first bucket at most 1024): smaller buckets overlap more of the backward pass.\n"
     << ".TP\n.B ONESTEP_DIST_BACKEND\nWhat all\\-reduces the gradients: auto (default: NCCL for a CUDA run where "
-       "the build has it, onestep \\-\\-version says, and the machine's processes are no more than its GPUs, each on "
-       "the one its LOCAL_RANK picks; else Gloo), gloo, or nccl (any CUDA run).\n";
+       "the build has it, onestep \\-\\-version says, and every process is on a GPU of its own; else Gloo), gloo, or "
+       "nccl (refused for a CPU run, a process without a GPU and two processes on one GPU). Every process of a group "
+       "must be given the same.\n";
   s << ".SH FILES\n"
     << ".TP\n.I /usr/share/onestep/models/models.json\nThe shipped models by name, with the figure each "
        "scored and the command that made it.\n"

@@ -116,12 +116,26 @@ int runTraining(const Args& a, const std::string& method) {
   bool resumed = false;
   std::unique_ptr<Run> run = Run::open(setup, &resumed);
   const auto& c = run->config();
+  const std::string resume = "onestep " +
+                             (method == "teacher" ? std::string("train-teacher") : "distill --method " + method) +
+                             " --out " + out + " --resume";
+  parallel::Placement placement;
+  try {
+    placement = parallel::placement(run->device());  // every rank, at the same point
+  } catch (const parallel::PeerError&) {
+    throw;
+  } catch (const Error& e) {  // the group refused what rank 0 has opened (and may have just written): keep it
+    if (!lead) throw;
+    throw Error(std::string(e.what()) + "\nthe run is kept at iteration " + std::to_string(run->iteration()) +
+                "; continue with: " + resume);
+  }
   if (lead) {
     if (resumed) std::cerr << "resuming " << out << " at iteration " << run->iteration() << " of " << c.steps << "\n";
     std::cerr << c.method << " on " << c.data << " · " << c.net.arch << " · batch " << c.batch << " · device "
               << run->device() << " · " << threads() << (threads() == 1 ? " thread" : " threads");
     if (group.worldSize > 1)
-      std::cerr << " × " << group.worldSize << " processes (gradients over " << parallel::gradientBackend(run->device())
+      std::cerr << " × " << group.worldSize << " processes on " << placement.machines
+                << (placement.machines == 1 ? " machine" : " machines") << " (gradients over " << placement.gradients
                 << ")";
     std::cerr << " → " << out << "\n";
   }
@@ -135,9 +149,6 @@ int runTraining(const Args& a, const std::string& method) {
     std::snprintf(rate, sizeof rate, "%.1f it/s", p.itPerSec);
     bar.update(p.iteration, rate + formatLosses(p.losses));
   };
-  const std::string resume = "onestep " +
-                             (method == "teacher" ? std::string("train-teacher") : "distill --method " + method) +
-                             " --out " + out + " --resume";
   TrainSummary s;
   try {
     s = train(*run, cb);

@@ -118,7 +118,10 @@ if command -v ip >/dev/null && ip netns add $ns0 2>/dev/null && ip netns add $ns
     ip netns exec $ns1 tc qdisc add dev $if1 root netem delay 1ms 2>/dev/null && delay=", 1 ms apart"
   mkdir -p ns1dir
   export WORLD_SIZE=2 MASTER_ADDR=10.87.0.1 MASTER_PORT=29500 ONESTEP_DIST_TIMEOUT=60
-  (cd ns1dir && ip netns exec $ns1 env RANK=1 GLOO_SOCKET_IFNAME=$if1 \
+  # Rank 1 under a hostname of its own too, where a UTS namespace can be made: a machine of its own to the group.
+  uts=()
+  unshare --uts sh -c 'hostname onestep-probe' 2>/dev/null && uts=(unshare --uts sh -c 'hostname onestep-peer && exec "$@"' sh)
+  (cd ns1dir && ip netns exec $ns1 "${uts[@]}" env RANK=1 GLOO_SOCKET_IFNAME=$if1 \
     "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out run 2>"$T/ns1.err") &
   peer=$!
   ip netns exec $ns0 env RANK=0 GLOO_SOCKET_IFNAME=$if0 "$ONESTEP" train-teacher "${toy[@]}" --steps 60 --out ns0 \
@@ -131,6 +134,9 @@ if command -v ip >/dev/null && ip netns add $ns0 2>/dev/null && ip netns add $ns
   [ "$rc0" = 0 ] && [ "$rc1" = 0 ] && pass "two network namespaces$delay: both ranks finish" ||
     fail "two network namespaces: ranks exited $rc0 and $rc1: $(cat "$T/ns0.err" "$T/ns1.err" | head -5)"
   same "two network namespaces: 2 processes train the 1-process model" t1 ns0
+  machines=$([ ${#uts[@]} -gt 0 ] && echo "2 machines" || echo "1 machine")
+  grep -q "× 2 processes on $machines" "$T/ns0.err" && pass "... and the start counts $machines" ||
+    fail "no '2 processes on $machines' in: $(head -c 300 "$T/ns0.err")"
   [ -z "$(ls -A ns1dir)" ] && pass "... and rank 1 wrote nothing" || fail "rank 1 wrote: $(ls -R ns1dir | head -5)"
 else
   drop_namespaces
@@ -154,8 +160,9 @@ expect_error "--nproc 0 is a usage error" 2 "--nproc '0'" "$ONESTEP" train-teach
 # before any worker starts or, in a build with NCCL, when rank 0 opens the run, and leaves no run directory.
 expect_ok "ONESTEP_DIST_BACKEND=gloo" env ONESTEP_DIST_BACKEND=gloo \
   "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out gloo --nproc 2
-grep -q "× 2 processes (gradients over gloo)" "$T/err" && pass "... the start says the gradients go over Gloo" ||
-  fail "no 'gradients over gloo' in: $(head -c 300 "$T/err")"
+grep -q "× 2 processes on 1 machine (gradients over gloo)" "$T/err" &&
+  pass "... the start says the group is on one machine and its gradients go over Gloo" ||
+  fail "no '2 processes on 1 machine (gradients over gloo)' in: $(head -c 300 "$T/err")"
 expect_error "ONESTEP_DIST_BACKEND of no backend is refused" 1 "ONESTEP_DIST_BACKEND='mpi': expected auto, gloo or nccl" \
   env ONESTEP_DIST_BACKEND=mpi "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out mpi --nproc 2
 if "$ONESTEP" --version | grep -q "data parallel: gloo, nccl"; then
@@ -166,6 +173,21 @@ fi
 expect_error "ONESTEP_DIST_BACKEND=nccl for a CPU run is refused" 1 "ONESTEP_DIST_BACKEND=nccl: $why" \
   env ONESTEP_DIST_BACKEND=nccl "$ONESTEP" train-teacher "${toy[@]}" --device cpu --steps 5 --out nccl --nproc 2
 [ ! -e nccl/config.json ] && pass "... and wrote no run" || fail "the refused NCCL run left nccl/config.json"
+# Every process must ask for the same all-reduce: a rank started with another ONESTEP_DIST_BACKEND stops the group,
+# which rank 0 says, naming it.
+ONESTEP_DIST_BACKEND=gloo WORLD_SIZE=2 RANK=1 MASTER_PORT=29401 ONESTEP_DIST_TIMEOUT=30 \
+  "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out mixed 2>"$T/mixed1.err" &
+peer=$!
+expect_error "ranks of different ONESTEP_DIST_BACKEND are refused" 1 \
+  "rank 1 \(.*\): ONESTEP_DIST_BACKEND=gloo, but rank 0 has auto" \
+  env WORLD_SIZE=2 RANK=0 MASTER_PORT=29401 ONESTEP_DIST_TIMEOUT=30 "$ONESTEP" train-teacher "${toy[@]}" --steps 5 --out mixed
+wait $peer
+rc1=$?
+[ "$rc1" = 1 ] && [ ! -s "$T/mixed1.err" ] && pass "... and rank 1 stops with it, leaving the saying to rank 0" ||
+  fail "rank 1 exited $rc1: $(head -c 300 "$T/mixed1.err")"
+grep -q "the run is kept at iteration 0; continue with: onestep train-teacher --out mixed --resume" "$T/err" &&
+  pass "... and the run rank 0 opened is kept, with the command that continues it" ||
+  fail "no 'continue with' in: $(head -c 400 "$T/err")"
 
 # the PIDs of the workers of launcher $1 (its children)
 workers() { pgrep -P "$1"; }

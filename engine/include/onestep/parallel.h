@@ -33,8 +33,8 @@ struct Environment {
   // and cost more latencies.
   int64_t bucketBytes = 25 << 20;
   // What all-reduces the gradients (ONESTEP_DIST_BACKEND): kAuto is NCCL for a CUDA run where the build has it
-  // (CMakeLists.txt, ONESTEP_NCCL) and Gloo otherwise; kNccl refuses a build or a run that cannot. Losses, stop
-  // agreement and the start's broadcast always go over Gloo, on the host.
+  // (CMakeLists.txt, ONESTEP_NCCL) and every process has a GPU of its own, and Gloo otherwise; kNccl refuses a build
+  // or a run that cannot. Losses, stop agreement and the start's broadcast always go over Gloo, on the host.
   enum class Backend { kAuto, kGloo, kNccl };
   Backend backend = Backend::kAuto;
 };
@@ -50,10 +50,17 @@ std::string unavailable(const Environment& environment);
 // The all-reduces this build has, for onestep --version: "gloo", "gloo, nccl", or "" (one process only).
 std::string backends();
 
-// The all-reduce that a run on `device` ("cpu", "cuda:1": LibTorch's name) averages its gradients with in this
-// process's group: "gloo" or "nccl" ("" outside a group). Throws Error where ONESTEP_DIST_BACKEND asks for what cannot
-// be.
-std::string gradientBackend(const std::string& device);
+// Where the group's processes run a training run on `device` (as Run::device() names it: "cpu", "cuda:1"), for
+// its start line. Every process of the group calls it at the same point, before the run's first backward pass: they
+// tell each other their machine and GPU, and all take the same all-reduce for the gradients from that. Throws Error
+// where ONESTEP_DIST_BACKEND asks for what cannot be, differs between the ranks, or a rank cannot read its GPU's
+// identity: on rank 0, which reports it for all, and parallel::PeerError on the others (an ask that a rank refuses
+// alone, NCCL for a CPU run, is refused on each rank as it builds the run, before rank 0 writes it).
+struct Placement {
+  int machines = 1;       // the machines the group spans (by hostname and boot id)
+  std::string gradients;  // what all-reduces the gradients: "gloo" or "nccl" ("" outside a group)
+};
+Placement placement(const std::string& device);
 
 // Joins the group: a TCPStore rendezvous at masterAddr:masterPort (rank 0 serves it), then a Gloo process group.
 // A collective that waits longer than environment.timeoutSec, or whose peer has gone, throws Error. Call once per

@@ -25,6 +25,28 @@ inline bool writer() { return rank() == 0; }  // the one rank that writes the ru
 // the GPU that LOCAL_RANK picks (as torchrun's users expect); any other name is kept.
 std::string rankDevice(const std::string& resolved);
 
+// Where one rank of a group runs: its machine (hostname, and the kernel's boot id, which tells apart machines of one
+// name as NCCL does) and the GPU it would all-reduce on with NCCL, by PCI bus id (the identity NCCL itself tells
+// GPUs apart by): "" where it would not (a CPU run, a build without NCCL, ONESTEP_DIST_BACKEND=gloo). `failure`:
+// why this rank could not say, which stops the whole group, as does a backend other than rank 0's.
+struct Place {
+  std::string host;
+  std::string boot;
+  std::string backend;  // its ONESTEP_DIST_BACKEND: every rank must ask for the same
+  std::string gpu;
+  std::string failure;
+};
+// What the places of every rank (by rank) say about the group: the machines it spans, and whether NCCL can take its
+// gradients (it refuses two ranks on one GPU, and every rank must take part): each reason it cannot names its ranks.
+struct Spread {
+  int machines = 1;
+  std::string failure;    // "rank 1 (node1): cannot read ...": a rank could not say where it runs, or differs
+  std::string noGpu;      // "rank 1 (node1)": the first rank without a GPU to take NCCL on
+  std::string sharedGpu;  // "ranks 0 and 1 are both on GPU 0000:65:00.0 of node0"
+  bool nccl() const { return failure.empty() && noGpu.empty() && sharedGpu.empty(); }
+};
+Spread spreadOf(const std::vector<Place>& places);
+
 // This rank's share of a batch of `batch` samples (a multiple of worldSize: validateConfig checks it).
 int64_t localBatch(int64_t batch);
 // This rank's rows of a tensor whose first dimension is the whole batch.
@@ -66,6 +88,8 @@ class GradientSync {
   GradientSync& operator=(const GradientSync&) = delete;
 
   // loss.backward(); then each parameter that got a gradient holds this pass's gradient averaged over the ranks.
+  // The first call also chooses each bucket's all-reduce, with the other ranks (NCCL or Gloo): a collective, which
+  // every rank makes at the same point (the constructor makes none: rank 0 builds its methods alone).
   // The gradients must be zero or undefined before (the optimiser's zero_grad()): they are replaced by the
   // average, not added to. A peer that fails throws Error naming this rank.
   void backward(const torch::Tensor& loss);

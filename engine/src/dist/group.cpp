@@ -12,12 +12,17 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <type_traits>
 #include <utility>
 
@@ -33,6 +38,7 @@ struct Group {
   parallel::Environment env;
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+  std::map<std::string, dist::Spread> spreads;  // by this rank's device: where the group's ranks run it (spreadFor)
 #ifdef ONESTEP_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // made for the first CUDA gradients (ncclGroup)
 #endif
@@ -94,23 +100,126 @@ constexpr const char* kNoNccl =
     "ONESTEP_DIST_BACKEND=nccl: this build has no NCCL (its LibTorch has no CUDA, or nccl.h was not found when it was "
     "configured: ONESTEP_NCCL); set it to gloo or auto";
 
-// Whether gradients on `device` go over NCCL. NCCL wants a GPU of its own for each process, so auto takes it only
-// where each of this machine's processes (LOCAL_WORLD_SIZE) is on the GPU its LOCAL_RANK picks: not for --nproc 2 on
-// one GPU, nor for a device named with its index (cuda:1), which every process would share. An explicit nccl is
-// taken as asked, except on the CPU. Throws where ONESTEP_DIST_BACKEND asks for NCCL and it cannot be.
-bool overNccl(const torch::Device& device) {
+// A failure that every rank of the group meets alike: rank 0 says it, the others stop without repeating it.
+[[noreturn]] void failTogether(const std::string& what) {
+  if (group().env.rank == 0) throw Error(what);
+  throw parallel::PeerError(what);
+}
+
+// Every rank's `mine`, by rank: two all-gathers over Gloo, of the lengths and of the bytes padded to the longest.
+std::vector<std::string> gatherStrings(const std::string& mine, const char* what) {
+  Group& g = group();
+  const auto n = static_cast<std::size_t>(g.env.worldSize);
+  try {
+    std::vector<at::Tensor> length{torch::full({1}, static_cast<int64_t>(mine.size()), torch::kInt64)};
+    std::vector<std::vector<at::Tensor>> lengths(1);
+    for (std::size_t r = 0; r < n; ++r) lengths[0].push_back(torch::empty({1}, torch::kInt64));
+    run(what, g.gloo->allgather(lengths, length));
+    int64_t longest = 1;
+    for (const auto& t : lengths[0]) longest = std::max(longest, t.item<int64_t>());
+    std::vector<at::Tensor> bytes{torch::zeros({longest}, torch::kUInt8)};
+    std::memcpy(bytes[0].data_ptr(), mine.data(), mine.size());
+    std::vector<std::vector<at::Tensor>> all(1);
+    for (std::size_t r = 0; r < n; ++r) all[0].push_back(torch::empty({longest}, torch::kUInt8));
+    run(what, g.gloo->allgather(all, bytes));
+    std::vector<std::string> out;
+    for (std::size_t r = 0; r < n; ++r)
+      out.emplace_back(static_cast<const char*>(all[0][r].data_ptr()),
+                       static_cast<std::size_t>(lengths[0][r].item<int64_t>()));
+    return out;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    collectiveFailed(what, e);
+  }
+}
+
+// This process's place for a run on `device` (dist.h, Place). The GPU by its PCI bus id, which stays the same
+// whichever GPUs CUDA_VISIBLE_DEVICES shows the process.
+dist::Place placeOf(const torch::Device& device) {
+  dist::Place p;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) p.host = host;
+  if (p.host.empty()) p.host = "(no hostname)";
+  std::ifstream bootId("/proc/sys/kernel/random/boot_id");
+  std::getline(bootId, p.boot);
   using Backend = parallel::Environment::Backend;
-  const parallel::Environment& env = group().env;
-  const Backend b = env.backend;
-  if (b == Backend::kNccl && !kHaveNccl) throw Error(kNoNccl);
-  if (b == Backend::kNccl && !device.is_cuda())
+  const Backend b = group().env.backend;
+  p.backend = b == Backend::kNccl ? "nccl" : b == Backend::kGloo ? "gloo" : "auto";
+#ifdef ONESTEP_NCCL
+  if (device.is_cuda() && b != Backend::kGloo) {
+    char bus[64] = {};
+    const int index = device.has_index() ? device.index() : c10::cuda::current_device();
+    const cudaError_t status = cudaDeviceGetPCIBusId(bus, sizeof bus - 1, index);
+    if (status == cudaSuccess)
+      p.gpu = bus;
+    else
+      p.failure = "cannot read the PCI bus id of cuda:" + std::to_string(index) + ": " + cudaGetErrorString(status);
+  }
+#else
+  (void)device;
+#endif
+  return p;
+}
+
+// Where the group's ranks run their runs on `device` (this rank's): exchanged once per device, at the same point on
+// every rank (the CLI's placement(), else the first GradientSync::backward), and kept. A run's parameters are all on
+// its device, so every rank asks for one device and meets the others in the same exchange. A rank that could not say
+// where it runs stops every rank, rank 0 saying why.
+const dist::Spread& spreadFor(const torch::Device& device) {
+  Group& g = group();
+  const std::string key = device.str();
+  if (auto it = g.spreads.find(key); it != g.spreads.end()) return it->second;
+  const dist::Place mine = placeOf(device);
+  std::vector<dist::Place> places;
+  const std::string sent = mine.host + '\n' + mine.boot + '\n' + mine.backend + '\n' + mine.gpu + '\n' + mine.failure;
+  for (const std::string& line : gatherStrings(sent, "exchange of the ranks' places")) {
+    std::istringstream fields(line);
+    dist::Place p;
+    std::getline(fields, p.host);
+    std::getline(fields, p.boot);
+    std::getline(fields, p.backend);
+    std::getline(fields, p.gpu);
+    std::getline(fields, p.failure, '\0');
+    places.push_back(p);
+  }
+  const dist::Spread spread = dist::spreadOf(places);
+  if (!spread.failure.empty()) failTogether("data parallel: " + spread.failure);
+  return g.spreads.emplace(key, spread).first->second;
+}
+
+// The refusals of ONESTEP_DIST_BACKEND=nccl that a rank makes alone, without its peers' places: made as soon as a
+// GradientSync is built, so that rank 0 refuses a run before it writes it.
+void refuseNcclAlone(const torch::Device& device) {
+  const auto b = group().env.backend;
+  if (b != parallel::Environment::Backend::kNccl) return;
+  if (!kHaveNccl) throw Error(kNoNccl);
+  if (!device.is_cuda())
     throw Error(
         "ONESTEP_DIST_BACKEND=nccl: the run's device is the CPU, and NCCL all-reduces CUDA tensors only (set it to "
         "gloo or auto)");
+}
+
+// Whether gradients on `device` go over NCCL. NCCL wants every rank, each on a GPU of its own (it refuses two ranks
+// on one), so auto takes it where the ranks' places say so: not for --nproc 2 on one GPU, nor for a device named
+// with its index (cuda:1) that every process of a machine would share, nor where any rank is on the CPU or has no
+// NCCL; yes for a cluster that shows each process only its own GPU. Every rank exchanges its place, on the CPU too,
+// and decides from the same places, so all decide alike. Throws where ONESTEP_DIST_BACKEND asks for NCCL and it
+// cannot be.
+bool overNccl(const torch::Device& device) {
+  using Backend = parallel::Environment::Backend;
+  const Backend b = group().env.backend;
+  refuseNcclAlone(device);
+  const dist::Spread& spread = spreadFor(device);
   if (!device.is_cuda() || !kHaveNccl || b == Backend::kGloo) return false;
-  if (b == Backend::kNccl) return true;
-  const auto gpus = static_cast<int>(torch::cuda::device_count());
-  return env.localWorldSize <= gpus && (!device.has_index() || device.index() == env.localRank % gpus);
+  if (spread.nccl()) return true;
+  if (b == Backend::kNccl)
+    failTogether("ONESTEP_DIST_BACKEND=nccl: " +
+                 (spread.sharedGpu.empty()
+                      ? spread.noGpu + " has no GPU to take it on (a CPU run there, or a build without NCCL)"
+                      : spread.sharedGpu + ", and NCCL needs a GPU of its own for each process") +
+                 " (set it to gloo or auto)");
+  return false;
 }
 
 #ifdef ONESTEP_NCCL
@@ -176,9 +285,13 @@ std::string unavailable(const Environment& env) {
 
 std::string backends() { return kHaveNccl ? "gloo, nccl" : "gloo"; }
 
-std::string gradientBackend(const std::string& device) {
-  if (!dist::active()) return "";
-  return overNccl(torch::Device(device)) ? "nccl" : "gloo";
+Placement placement(const std::string& device) {
+  if (!dist::active()) return {};
+  const torch::Device d(device);
+  Placement p;
+  p.gradients = overNccl(d) ? "nccl" : "gloo";
+  p.machines = spreadFor(d).machines;
+  return p;
 }
 
 void join(const Environment& env) {
@@ -243,8 +356,8 @@ struct GradientSync::State {
   };
   struct Bucket {
     // On the parameters' device. NCCL all-reduces a CUDA bucket on a stream of its own that waits for the pass's
-    // copies into it; over Gloo (ONESTEP_DIST_BACKEND=gloo, or a build without NCCL) Gloo copies it to the host and
-    // back on its own streams. Either way no hook waits for the GPU.
+    // copies into it; over Gloo (where NCCL is not taken: overNccl) Gloo copies it to the host and back on its own
+    // streams. Either way no hook waits for the GPU.
     torch::Tensor flat;
     bool nccl = false;
     std::vector<std::size_t> slots;
@@ -257,7 +370,20 @@ struct GradientSync::State {
   std::vector<unsigned> hooks;  // one per slot, to remove them with the sync
   std::mutex mutex;             // hooks may run on the autograd engine's device threads
   bool armed = false;
+  bool routed = false;   // each bucket's all-reduce chosen (route)
   std::size_t next = 0;  // the next bucket to start: they start in order on every rank
+
+  // Chooses each bucket's all-reduce, at the first backward pass: a choice the ranks may have to make together
+  // (spreadFor), which the constructor cannot, since rank 0 builds its method while the others wait for its state.
+  void route() {
+    for (auto& b : buckets) {
+      b.nccl = overNccl(b.flat.device());
+#ifdef ONESTEP_NCCL
+      if (b.nccl) ncclGroup(b.flat.device());
+#endif
+    }
+    routed = true;
+  }
 
   void start(Bucket& b) {
     std::vector<at::Tensor> tensors{b.flat};
@@ -272,10 +398,9 @@ struct GradientSync::State {
 #endif
       b.work = group().gloo->allreduce(tensors);
     } catch (const std::exception& e) {
-      // NCCL's first all-reduce also forms its communicator, which fails where two processes share a GPU.
-      collectiveFailed(b.nccl
-                           ? "gradient all-reduce over NCCL (two processes on one GPU need ONESTEP_DIST_BACKEND=gloo)"
-                           : "gradient all-reduce",
+      // NCCL's first all-reduce also forms its communicator.
+      collectiveFailed(b.nccl ? "gradient all-reduce over NCCL (ONESTEP_DIST_BACKEND=gloo takes Gloo instead)"
+                              : "gradient all-reduce",
                        e);
     }
   }
@@ -331,10 +456,7 @@ GradientSync::GradientSync(const std::vector<torch::Tensor>& parameters, Mode mo
   for (std::size_t k = 0; k < st.buckets.size(); ++k) {
     auto& b = st.buckets[k];
     b.flat = torch::zeros({filled[k] / static_cast<int64_t>(bucketOptions[k].dtype().itemsize())}, bucketOptions[k]);
-    b.nccl = overNccl(b.flat.device());
-#ifdef ONESTEP_NCCL
-    if (b.nccl) ncclGroup(b.flat.device());
-#endif
+    refuseNcclAlone(b.flat.device());
   }
   // The hooks hold the state weakly: the parameters outlive it in their module.
   std::weak_ptr<State> weak = m_state;
@@ -355,6 +477,7 @@ void GradientSync::backward(const torch::Tensor& loss) {
     return;
   }
   State& st = *m_state;
+  if (!st.routed) st.route();
   {
     std::lock_guard<std::mutex> lock(st.mutex);
     for (auto& s : st.slots) s.arrived = false;

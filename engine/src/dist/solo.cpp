@@ -18,7 +18,7 @@ void join(const Environment& env) {
   if (env.worldSize > 1) throw Error(unavailable(env) + " (WORLD_SIZE=" + std::to_string(env.worldSize) + ")");
 }
 
-std::string gradientBackend(const std::string&) { return ""; }
+Placement placement(const std::string&) { return {}; }
 std::string backends() { return ""; }
 void leave(bool) {}
 
