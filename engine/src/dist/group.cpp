@@ -22,7 +22,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <type_traits>
 #include <utility>
 
@@ -91,6 +90,19 @@ void run(const char* what, const c10::intrusive_ptr<c10d::Work>& work) {
   }
 }
 
+// A Gloo collective that `start` queues (returning its Work), run to its end: a failure of c10d's, in the start or
+// the wait, as collectiveFailed's Error.
+template <typename Start>
+void runGloo(const char* what, Start&& start) {
+  c10::intrusive_ptr<c10d::Work> work;
+  try {
+    work = start(*group().gloo);
+  } catch (const std::exception& e) {
+    collectiveFailed(what, e);
+  }
+  run(what, work);
+}
+
 #ifdef ONESTEP_NCCL
 constexpr bool kHaveNccl = true;
 #else
@@ -108,30 +120,23 @@ constexpr const char* kNoNccl =
 
 // Every rank's `mine`, by rank: two all-gathers over Gloo, of the lengths and of the bytes padded to the longest.
 std::vector<std::string> gatherStrings(const std::string& mine, const char* what) {
-  Group& g = group();
-  const auto n = static_cast<std::size_t>(g.env.worldSize);
-  try {
-    std::vector<at::Tensor> length{torch::full({1}, static_cast<int64_t>(mine.size()), torch::kInt64)};
-    std::vector<std::vector<at::Tensor>> lengths(1);
-    for (std::size_t r = 0; r < n; ++r) lengths[0].push_back(torch::empty({1}, torch::kInt64));
-    run(what, g.gloo->allgather(lengths, length));
-    int64_t longest = 1;
-    for (const auto& t : lengths[0]) longest = std::max(longest, t.item<int64_t>());
-    std::vector<at::Tensor> bytes{torch::zeros({longest}, torch::kUInt8)};
-    std::memcpy(bytes[0].data_ptr(), mine.data(), mine.size());
-    std::vector<std::vector<at::Tensor>> all(1);
-    for (std::size_t r = 0; r < n; ++r) all[0].push_back(torch::empty({longest}, torch::kUInt8));
-    run(what, g.gloo->allgather(all, bytes));
-    std::vector<std::string> out;
-    for (std::size_t r = 0; r < n; ++r)
-      out.emplace_back(static_cast<const char*>(all[0][r].data_ptr()),
-                       static_cast<std::size_t>(lengths[0][r].item<int64_t>()));
-    return out;
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    collectiveFailed(what, e);
-  }
+  const auto n = static_cast<std::size_t>(group().env.worldSize);
+  std::vector<at::Tensor> length{torch::full({1}, static_cast<int64_t>(mine.size()), torch::kInt64)};
+  std::vector<std::vector<at::Tensor>> lengths(1);
+  for (std::size_t r = 0; r < n; ++r) lengths[0].push_back(torch::empty({1}, torch::kInt64));
+  runGloo(what, [&](c10d::ProcessGroupGloo& gloo) { return gloo.allgather(lengths, length); });
+  int64_t longest = 1;
+  for (const auto& t : lengths[0]) longest = std::max(longest, t.item<int64_t>());
+  std::vector<at::Tensor> bytes{torch::zeros({longest}, torch::kUInt8)};
+  std::memcpy(bytes[0].data_ptr(), mine.data(), mine.size());
+  std::vector<std::vector<at::Tensor>> all(1);
+  for (std::size_t r = 0; r < n; ++r) all[0].push_back(torch::empty({longest}, torch::kUInt8));
+  runGloo(what, [&](c10d::ProcessGroupGloo& gloo) { return gloo.allgather(all, bytes); });
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < n; ++r)
+    out.emplace_back(static_cast<const char*>(all[0][r].data_ptr()),
+                     static_cast<std::size_t>(lengths[0][r].item<int64_t>()));
+  return out;
 }
 
 // This process's place for a run on `device` (dist.h, Place). The GPU by its PCI bus id, which stays the same
@@ -174,14 +179,9 @@ const dist::Spread& spreadFor(const torch::Device& device) {
   std::vector<dist::Place> places;
   const std::string sent = mine.host + '\n' + mine.boot + '\n' + mine.backend + '\n' + mine.gpu + '\n' + mine.failure;
   for (const std::string& line : gatherStrings(sent, "exchange of the ranks' places")) {
-    std::istringstream fields(line);
-    dist::Place p;
-    std::getline(fields, p.host);
-    std::getline(fields, p.boot);
-    std::getline(fields, p.backend);
-    std::getline(fields, p.gpu);
-    std::getline(fields, p.failure, '\0');
-    places.push_back(p);
+    auto f = split(line, '\n');  // the five fields above; none holds a newline
+    f.resize(5);
+    places.push_back({f[0], f[1], f[2], f[3], f[4]});
   }
   const dist::Spread spread = dist::spreadOf(places);
   if (!spread.failure.empty()) failTogether("data parallel: " + spread.failure);
@@ -266,13 +266,7 @@ c10::intrusive_ptr<c10d::Store> openStore(const std::string& host, Options optio
 }
 
 void allReduceSum(std::vector<at::Tensor>& tensors, const char* what) {
-  try {
-    run(what, group().gloo->allreduce(tensors));
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    collectiveFailed(what, e);
-  }
+  runGloo(what, [&](c10d::ProcessGroupGloo& gloo) { return gloo.allreduce(tensors); });
 }
 
 }  // namespace
@@ -542,19 +536,13 @@ bool anyRank(bool flag) {
 std::string broadcast(const std::string& bytes) {
   if (!active()) return bytes;
   const bool root = rank() == 0;
-  try {
-    std::vector<at::Tensor> size{torch::full({1}, root ? static_cast<int64_t>(bytes.size()) : 0, torch::kInt64)};
-    run("broadcast", group().gloo->broadcast(size));
-    const int64_t n = size[0].item<int64_t>();
-    std::vector<at::Tensor> data{torch::empty({std::max<int64_t>(n, 1)}, torch::kUInt8)};
-    if (root && n > 0) std::memcpy(data[0].data_ptr(), bytes.data(), static_cast<std::size_t>(n));
-    run("broadcast", group().gloo->broadcast(data));
-    return std::string(static_cast<const char*>(data[0].data_ptr()), static_cast<std::size_t>(n));
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    collectiveFailed("broadcast", e);
-  }
+  std::vector<at::Tensor> size{torch::full({1}, root ? static_cast<int64_t>(bytes.size()) : 0, torch::kInt64)};
+  runGloo("broadcast", [&](c10d::ProcessGroupGloo& gloo) { return gloo.broadcast(size); });
+  const int64_t n = size[0].item<int64_t>();
+  std::vector<at::Tensor> data{torch::empty({std::max<int64_t>(n, 1)}, torch::kUInt8)};
+  if (root && n > 0) std::memcpy(data[0].data_ptr(), bytes.data(), static_cast<std::size_t>(n));
+  runGloo("broadcast", [&](c10d::ProcessGroupGloo& gloo) { return gloo.broadcast(data); });
+  return std::string(static_cast<const char*>(data[0].data_ptr()), static_cast<std::size_t>(n));
 }
 
 }  // namespace dist
